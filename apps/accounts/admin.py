@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from apps.accounts.models import User
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    list_display = ("username", "display_name", "email", "is_instructor", "is_staff")
+    list_filter = ("is_instructor", "is_staff", "is_superuser", "is_active")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Portal", {"fields": ("display_name", "time_zone", "is_instructor")}),
+    )

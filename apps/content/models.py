@@ -1,0 +1,175 @@
+"""The course: Track > Lesson > Card, and Exercises that practise cards.
+
+Rows are keyed by the stable `slug` from content/ (the files' `id`), never by text, so editing a
+card updates it in place and learners' progress (which references the row) survives. Items
+removed from the files are retired (hidden), never deleted. HTML is rendered and sanitised once,
+by the content services, and stored next to its Markdown source.
+"""
+
+from django.db import models
+from django.urls import reverse
+
+
+class LiveQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(is_retired=False)
+
+
+class Track(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    intro_md = models.TextField(blank=True)
+    intro_html = models.TextField(blank=True, editable=False)
+    order = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+    source_path = models.CharField(max_length=300, blank=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:track", args=[self.slug])
+
+
+class Lesson(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="lessons")
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    intro_md = models.TextField(blank=True)
+    intro_html = models.TextField(blank=True, editable=False)
+    order = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+    source_path = models.CharField(max_length=300, blank=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track__order", "order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:lesson", args=[self.track.slug, self.slug])
+
+
+class CardQuerySet(LiveQuerySet):
+    def search(self, query: str):
+        terms = [term for term in query.split() if term]
+        qs = self.live().filter(lesson__is_retired=False, lesson__track__is_retired=False)
+        for term in terms[:8]:
+            qs = qs.filter(
+                models.Q(question_md__icontains=term)
+                | models.Q(answer_md__icontains=term)
+                | models.Q(key_points_text__icontains=term)
+            )
+        return qs
+
+
+class Card(models.Model):
+    class Kind(models.TextChoices):
+        SCENARIO = "scenario", "Scenario"
+        QA = "qa", "Question"
+        TRICK = "trick", "Trick question"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="cards")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    question_md = models.TextField()
+    question_html = models.TextField(editable=False)
+    answer_md = models.TextField()
+    answer_html = models.TextField(editable=False)
+    key_points = models.JSONField(default=list)
+    key_points_text = models.TextField(blank=True, editable=False)
+    pitfall_md = models.TextField(blank=True)
+    pitfall_html = models.TextField(blank=True, editable=False)
+    follow_ups = models.JSONField(default=list, blank=True)
+    order = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["lesson__track__order", "lesson__order", "order", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return f"{self.lesson.get_absolute_url()}#card-{self.slug}"
+
+
+class Exercise(models.Model):
+    class Language(models.TextChoices):
+        JAVASCRIPT = "javascript", "JavaScript"
+        PYTHON = "python", "Python"
+
+    slug = models.SlugField(max_length=100, unique=True)
+    title = models.CharField(max_length=200)
+    language = models.CharField(max_length=16, choices=Language.choices)
+    prompt_md = models.TextField()
+    prompt_html = models.TextField(editable=False)
+    interview_angle_md = models.TextField(blank=True)
+    interview_angle_html = models.TextField(blank=True, editable=False)
+    starter_code = models.TextField()
+    example_tests = models.TextField(help_text="Visible example tests (shown to learners).")
+    hidden_tests = models.TextField(help_text="Hidden tests (learners see names and results).")
+    solution_code = models.TextField()
+    wrong_solutions = models.JSONField(
+        default=dict, help_text="File name to source of each classic mistake; all must fail."
+    )
+    limits = models.JSONField(default=dict, blank=True)
+    cards = models.ManyToManyField(Card, through="ExerciseCard", related_name="exercises")
+    order = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+    source_path = models.CharField(max_length=300, blank=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = LiveQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def extension(self) -> str:
+        return "js" if self.language == self.Language.JAVASCRIPT else "py"
+
+    @property
+    def test_files(self) -> dict[str, str]:
+        return {
+            f"example_test.{self.extension}": self.example_tests,
+            f"tests.{self.extension}": self.hidden_tests,
+        }
+
+    @property
+    def primary_card(self) -> "Card | None":
+        link = self.card_links.select_related("card").order_by("position").first()
+        return link.card if link else None
+
+    def get_absolute_url(self) -> str:
+        return reverse("exercises:detail", args=[self.slug])
+
+
+class ExerciseCard(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="card_links")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="exercise_links")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["exercise", "card"], name="unique_exercise_card")
+        ]

@@ -1,0 +1,175 @@
+"""Writes to the course tables: importing content/ and rendering edited rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from apps.content.loader import Course, course_read
+from apps.content.models import Card, Exercise, ExerciseCard, Lesson, Track
+from apps.content.rendering import render_markdown
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    retired: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"created {self.created}, updated {self.updated}, "
+            f"retired {self.retired}, unchanged {self.unchanged}"
+        )
+
+
+def track_render(*, track: Track) -> None:
+    track.intro_html = render_markdown(track.intro_md)
+
+
+def lesson_render(*, lesson: Lesson) -> None:
+    lesson.intro_html = render_markdown(lesson.intro_md)
+
+
+def card_render(*, card: Card) -> None:
+    card.question_html = render_markdown(card.question_md)
+    card.answer_html = render_markdown(card.answer_md)
+    card.pitfall_html = render_markdown(card.pitfall_md)
+    card.key_points_text = "\n".join(card.key_points or [])
+
+
+def exercise_render(*, exercise: Exercise) -> None:
+    exercise.prompt_html = render_markdown(exercise.prompt_md)
+    exercise.interview_angle_html = render_markdown(exercise.interview_angle_md)
+
+
+class _Sync:
+    """Upserts one kind of row by slug, counting what changed, retiring what disappeared."""
+
+    def __init__(self, model, summary: ImportSummary):
+        self.model = model
+        self.summary = summary
+        self.existing = {row.slug: row for row in model.objects.all()}
+        self.seen: set[str] = set()
+
+    def upsert(self, slug: str, source_hash: str, fields: dict, render) -> tuple[object, bool]:
+        """Returns (row, changed)."""
+        self.seen.add(slug)
+        row = self.existing.get(slug)
+        if row is not None and row.source_hash == source_hash and not row.is_retired:
+            self.summary.unchanged += 1
+            return row, False
+        if row is None:
+            row = self.model(slug=slug)
+            self.summary.created += 1
+        else:
+            self.summary.updated += 1
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.source_hash = source_hash
+        row.is_retired = False
+        render(row)
+        row.save()
+        return row, True
+
+    def retire_unseen(self) -> None:
+        gone = [
+            row.pk for slug, row in self.existing.items() if slug not in self.seen and not row.is_retired
+        ]
+        if gone:
+            self.model.objects.filter(pk__in=gone).update(is_retired=True)
+            self.summary.retired += len(gone)
+
+
+def _apply(course: Course) -> ImportSummary:
+    summary = ImportSummary()
+
+    tracks = _Sync(Track, summary)
+    track_rows = {}
+    for data in course.tracks:
+        fields = {
+            "title": data.title,
+            "order": data.order,
+            "summary": data.summary,
+            "intro_md": data.intro_md,
+            "source_path": data.source_path,
+        }
+        track_rows[data.slug], _ = tracks.upsert(
+            data.slug, data.source_hash, fields, lambda row: track_render(track=row)
+        )
+
+    lessons = _Sync(Lesson, summary)
+    cards = _Sync(Card, summary)
+    for data in course.lessons:
+        fields = {
+            "track": track_rows[data.track_slug],
+            "title": data.title,
+            "order": data.order,
+            "summary": data.summary,
+            "intro_md": data.intro_md,
+            "source_path": data.source_path,
+        }
+        lesson, _ = lessons.upsert(
+            data.slug, data.source_hash, fields, lambda row: lesson_render(lesson=row)
+        )
+        for card in data.cards:
+            fields = {
+                "lesson": lesson,
+                "kind": card.kind,
+                "question_md": card.question_md,
+                "answer_md": card.answer_md,
+                "key_points": card.key_points,
+                "pitfall_md": card.pitfall_md,
+                "follow_ups": card.follow_ups,
+                "order": card.order,
+            }
+            cards.upsert(card.slug, card.source_hash, fields, lambda row: card_render(card=row))
+
+    exercises = _Sync(Exercise, summary)
+    card_ids = dict(Card.objects.values_list("slug", "pk"))
+    for data in course.exercises:
+        fields = {
+            "title": data.title,
+            "language": data.language,
+            "order": data.order,
+            "limits": data.limits,
+            "prompt_md": data.prompt_md,
+            "interview_angle_md": data.interview_angle_md,
+            "starter_code": data.starter_code,
+            "example_tests": data.example_tests,
+            "hidden_tests": data.hidden_tests,
+            "solution_code": data.solution_code,
+            "wrong_solutions": data.wrong_solutions,
+            "source_path": data.source_path,
+        }
+        exercise, changed = exercises.upsert(
+            data.slug, data.source_hash, fields, lambda row: exercise_render(exercise=row)
+        )
+        if changed:
+            ExerciseCard.objects.filter(exercise=exercise).delete()
+            ExerciseCard.objects.bulk_create(
+                ExerciseCard(exercise=exercise, card_id=card_ids[slug], position=position)
+                for position, slug in enumerate(data.card_slugs)
+            )
+
+    # Children first, so a retired track never hides a card that was merely moved.
+    for sync in (exercises, cards, lessons, tracks):
+        sync.retire_unseen()
+    return summary
+
+
+def content_import(*, root: Path, dry_run: bool = False) -> ImportSummary:
+    """Import content/ all-or-nothing. Raises loader.ContentError (nothing written) on bad input.
+
+    With `dry_run` the changes are computed inside a transaction that is rolled back, so the
+    summary says what a real run would do.
+    """
+    course = course_read(root)
+    with transaction.atomic():
+        summary = _apply(course)
+        if dry_run:
+            transaction.set_rollback(True)
+    return summary

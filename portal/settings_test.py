@@ -1,0 +1,23 @@
+"""Test settings: the real settings, with fast password hashing and a file-backed SQLite
+test database (so a real Celery worker started by the suite can see committed rows)."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from portal.settings import *  # noqa: E402,F403
+from portal.settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Serve static files from their source folders, no collectstatic needed for tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.content import views as content_views
+
+urlpatterns = [
+    path("", content_views.home, name="home"),
+    path("", include("apps.content.urls")),
+    path("accounts/", include("apps.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

@@ -1,0 +1,14 @@
+"""Friendly error pages."""
+
+from django.http import HttpResponseServerError
+from django.shortcuts import render
+from django.template.loader import get_template
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # Rendered without context processors: they may need the database that just failed.
+    return HttpResponseServerError(get_template("500.html").render({}))

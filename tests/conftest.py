@@ -1,0 +1,35 @@
+"""Fixtures shared by the whole suite."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from apps.content.services import content_import
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def course(db):
+    """The real course from content/, imported into the test database."""
+    content_import(root=Path(settings.CONTENT_DIR))
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def learner(db, password):
+    from apps.accounts.services import user_create
+
+    return user_create(username="ada", password=password, display_name="Ada")
+
+
+@pytest.fixture
+def other_learner(db, password):
+    from apps.accounts.services import user_create
+
+    return user_create(username="grace", password=password, display_name="Grace")

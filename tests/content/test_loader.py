@@ -1,0 +1,273 @@
+"""The loader: the real course imports cleanly; bad input names the file and the field and
+writes nothing; re-import is a no-op; edits keep ids and progress."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.content.loader import ContentError, course_read
+from apps.content.models import Card, Exercise, Lesson, Track
+from apps.content.services import content_import
+
+CONTENT = Path(settings.CONTENT_DIR)
+
+TRACK = """---
+id: demo
+title: Demo track
+order: 1
+summary: A track for tests.
+---
+Intro.
+"""
+
+LESSON = """---
+id: demo-lesson
+title: Demo lesson
+order: 1
+---
+Lesson intro.
+
++++
+id: demo-first
+kind: qa
+question: What is first?
+key_points:
+  - one
+  - two
+  - three
++++
+The **first** answer.
+
+```python
+print("hi")
+```
+
++++
+id: demo-second
+kind: trick
+question: Is second a trick?
+key_points: [a, b, c]
+pitfall: Saying no.
+follow_ups: ["Why?"]
++++
+Yes.
+"""
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "content"
+    (root / "demo").mkdir(parents=True)
+    (root / "demo" / "track.md").write_text(TRACK)
+    (root / "demo" / "01-lesson.md").write_text(LESSON)
+    return root
+
+
+def problems_of(root):
+    with pytest.raises(ContentError) as excinfo:
+        course_read(root)
+    return [str(problem) for problem in excinfo.value.problems]
+
+
+def test_the_shipped_course_has_every_item_of_the_material():
+    course = course_read(CONTENT)
+    cards = course.cards
+    assert len(cards) == 48
+    kinds = [card.kind for card in cards]
+    assert kinds.count("scenario") == 3
+    assert kinds.count("qa") == 30
+    assert kinds.count("trick") == 15
+    titles = {track.slug: track.title for track in course.tracks}
+    assert titles == {
+        "javascript-async": "JavaScript async patterns",
+        "microservices-fundamentals": "Microservices fundamentals",
+        "microservices-trick-questions": "Microservices trick questions",
+    }
+    fundamentals = [lesson for lesson in course.lessons if lesson.track_slug == "microservices-fundamentals"]
+    assert len(fundamentals) == 7, "one lesson per section of the material"
+    for card in cards:
+        assert 3 <= len(card.key_points) <= 6, card.slug
+        if card.kind == "trick":
+            assert card.pitfall_md, f"trick card {card.slug} needs a pitfall"
+
+
+@pytest.mark.django_db
+def test_import_command_reports_a_summary_and_a_second_run_changes_nothing(capsys):
+    call_command("import_content")
+    first = capsys.readouterr().out.strip().splitlines()[-1]
+    assert first.startswith("created ")
+    assert Card.objects.live().count() == 48
+    call_command("import_content")
+    second = capsys.readouterr().out.strip().splitlines()[-1]
+    assert second.startswith("created 0, updated 0, retired 0, unchanged ")
+
+
+@pytest.mark.django_db
+def test_code_is_highlighted_on_the_server_and_html_is_stored(tree):
+    content_import(root=tree)
+    card = Card.objects.get(slug="demo-first")
+    assert '<div class="highlight">' in card.answer_html
+    assert '<span class="nb">print</span>' in card.answer_html
+    assert "<strong>first</strong>" in card.answer_html
+
+
+@pytest.mark.django_db
+def test_scripts_and_event_handlers_are_stripped(tree):
+    lesson = tree / "demo" / "01-lesson.md"
+    lesson.write_text(
+        LESSON.replace("Yes.", 'Yes <script>alert(1)</script><img src=x onerror="alert(2)"> '
+                       '[x](javascript:alert(3))')
+    )
+    content_import(root=tree)
+    html = Card.objects.get(slug="demo-second").answer_html
+    assert "<script" not in html
+    assert "onerror" not in html
+    assert "javascript:" not in html
+
+
+@pytest.mark.django_db
+def test_editing_a_card_updates_it_in_place(tree):
+    content_import(root=tree)
+    card = Card.objects.get(slug="demo-first")
+    lesson = tree / "demo" / "01-lesson.md"
+    lesson.write_text(LESSON.replace("The **first** answer.", "A better first answer."))
+    summary = content_import(root=tree)
+    assert (summary.created, summary.updated, summary.retired) == (0, 1, 0)
+    card.refresh_from_db()
+    assert "better first answer" in card.answer_html
+    assert Card.objects.get(slug="demo-first").pk == card.pk
+
+
+@pytest.mark.django_db
+def test_removed_cards_are_retired_not_deleted_and_come_back(tree):
+    content_import(root=tree)
+    pk = Card.objects.get(slug="demo-second").pk
+    lesson = tree / "demo" / "01-lesson.md"
+    lesson.write_text(LESSON.split("+++\nid: demo-second")[0])
+    summary = content_import(root=tree)
+    assert summary.retired == 1
+    card = Card.objects.get(pk=pk)
+    assert card.is_retired
+    assert not Card.objects.live().filter(pk=pk).exists()
+    lesson.write_text(LESSON)
+    summary = content_import(root=tree)
+    assert summary.updated == 1
+    assert Card.objects.live().filter(pk=pk).exists()
+
+
+@pytest.mark.django_db
+def test_check_validates_without_writing(tree, capsys):
+    call_command("import_content", "--check", "--root", str(tree))
+    assert "created 4" in capsys.readouterr().out
+    assert not Track.objects.exists()
+    assert not Card.objects.exists()
+
+
+BROKEN = [
+    ("broken yaml", lambda t: t.replace("kind: qa", "kind: [qa"), "01-lesson.md", "card: invalid YAML"),
+    ("missing field", lambda t: t.replace("question: What is first?\n", ""), "01-lesson.md",
+     "card demo-first.question: is required"),
+    ("unknown field", lambda t: t.replace("kind: qa", "kind: qa\ndifficulty: 3"), "01-lesson.md",
+     "card demo-first.difficulty: unknown field"),
+    ("wrong kind", lambda t: t.replace("kind: qa", "kind: quiz"), "01-lesson.md",
+     "card demo-first.kind: must be one of scenario, qa, trick"),
+    ("duplicate id", lambda t: t.replace("id: demo-second", "id: demo-first"), "01-lesson.md",
+     "card.id: duplicate id 'demo-first'"),
+    ("too few key points", lambda t: t.replace("key_points: [a, b, c]", "key_points: [a]"),
+     "01-lesson.md", "card demo-second.key_points: must have 3 to 6 items"),
+    ("unclosed card", lambda t: t + "\n+++\nid: demo-third\n", "01-lesson.md", "is never closed"),
+    ("no front matter", lambda t: t.replace("---\nid: demo-lesson", "id: demo-lesson", 1),
+     "01-lesson.md", "front matter: the file must start with a line '---'"),
+    ("empty answer", lambda t: t.replace("Yes.\n", ""), "01-lesson.md",
+     "card demo-second.answer: the answer"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("case", "mutate", "filename", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_bad_input_names_the_file_and_field_and_writes_nothing(tree, case, mutate, filename, expected):
+    content_import(root=tree)
+    before = list(Card.objects.values_list("slug", "answer_md", "is_retired"))
+    lesson = tree / "demo" / "01-lesson.md"
+    lesson.write_text(mutate(LESSON).replace("The **first** answer.", "Changed."))
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_content", "--root", str(tree))
+    message = str(excinfo.value)
+    assert f"content/demo/{filename}" in message
+    assert expected in message
+    assert list(Card.objects.values_list("slug", "answer_md", "is_retired")) == before
+
+
+def make_exercise(root: Path, slug: str = "demo-exercise", **overrides) -> Path:
+    folder = root / "exercises" / slug
+    (folder / "wrong").mkdir(parents=True)
+    front = {
+        "id": slug,
+        "title": "Demo exercise",
+        "language": "python",
+        "cards": "[demo-first]",
+        "order": 1,
+    } | overrides
+    header = "\n".join(f"{key}: {value}" for key, value in front.items())
+    (folder / "exercise.md").write_text(f"---\n{header}\n---\nWrite `add`.\n")
+    (folder / "starter.py").write_text("def add(a, b):\n    pass\n")
+    (folder / "example_test.py").write_text("")
+    (folder / "tests.py").write_text("")
+    (folder / "solution.py").write_text("def add(a, b):\n    return a + b\n")
+    (folder / "wrong" / "subtracts.py").write_text("# Mistake\ndef add(a, b):\n    return a - b\n")
+    return folder
+
+
+@pytest.mark.django_db
+def test_exercises_are_imported_with_their_files_and_cards(tree):
+    make_exercise(tree)
+    content_import(root=tree)
+    exercise = Exercise.objects.get(slug="demo-exercise")
+    assert exercise.solution_code.startswith("def add")
+    assert list(exercise.wrong_solutions) == ["subtracts.py"]
+    assert exercise.primary_card.slug == "demo-first"
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda f: (f / "tests.py").unlink(), "content/exercises/demo-exercise/tests.py: file: missing"),
+        (lambda f: (f / "wrong" / "subtracts.py").unlink(), "wrong: missing"),
+        (lambda f: (f / "exercise.md").write_text((f / "exercise.md").read_text().replace(
+            "[demo-first]", "[no-such-card]")), "exercise.cards: unknown card id 'no-such-card'"),
+        (lambda f: (f / "exercise.md").write_text((f / "exercise.md").read_text().replace(
+            "python", "cobol")), "exercise.language: must be one of javascript, python"),
+    ],
+    ids=["missing tests", "no wrong solution", "unknown card", "unknown language"],
+)
+def test_a_broken_exercise_folder_is_reported(tree, break_it, expected):
+    folder = make_exercise(tree)
+    break_it(folder)
+    assert any(expected in problem for problem in problems_of(tree))
+
+
+@pytest.mark.django_db
+def test_a_card_moved_to_another_lesson_keeps_its_row(tree):
+    content_import(root=tree)
+    pk = Card.objects.get(slug="demo-second").pk
+    first, second = LESSON.split("+++\nid: demo-second")
+    (tree / "demo" / "01-lesson.md").write_text(first)
+    other = second.replace("", "", 0)
+    (tree / "demo" / "02-other.md").write_text(
+        "---\nid: demo-other\ntitle: Other\norder: 2\n---\n\n+++\nid: demo-second" + other
+    )
+    content_import(root=tree)
+    card = Card.objects.get(slug="demo-second")
+    assert card.pk == pk
+    assert card.lesson.slug == "demo-other"
+    assert not card.is_retired
+    assert Lesson.objects.get(slug="demo-other").cards.count() == 1
+
+
+def test_the_shipped_content_folder_has_no_stray_files():
+    for path in CONTENT.rglob("*"):
+        if path.is_file() and "exercises" not in path.parts:
+            assert path.suffix == ".md", f"unexpected file {path}"

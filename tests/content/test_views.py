@@ -1,0 +1,85 @@
+"""Every content page, as a full page and (for search) as its htmx partial."""
+
+import pytest
+from django.urls import reverse
+
+from apps.content.models import Card, Lesson, Track
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_the_three_tracks_with_card_counts(client, course):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for title in ("JavaScript async patterns", "Microservices fundamentals", "Microservices trick questions"):
+        assert title in html
+    assert "30 cards" in html
+    assert "15 cards" in html
+
+
+def test_track_page_lists_its_lessons_in_order(client, course):
+    track = Track.objects.get(slug="microservices-fundamentals")
+    response = client.get(track.get_absolute_url())
+    assert response.status_code == 200
+    titles = [lesson.title for lesson in track.lessons.order_by("order")]
+    html = response.content.decode()
+    positions = [html.index(title) for title in titles]
+    assert positions == sorted(positions)
+    assert len(titles) == 7
+
+
+def test_lesson_page_hides_answers_behind_a_control_that_needs_no_javascript(client, course):
+    card = Card.objects.get(slug="ms-circuit-breaker")
+    response = client.get(card.lesson.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="card-{card.slug}"' in html
+    assert "<details" in html and "<summary" in html and "Show answer" in html
+    assert card.answer_html[:80] in html
+
+
+def test_lesson_page_serves_stored_html_without_rendering_markdown(client, course, django_assert_max_num_queries):
+    lesson = Lesson.objects.get(slug="ms-general-concepts")
+    with django_assert_max_num_queries(8):
+        response = client.get(lesson.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_retired_cards_and_unknown_lessons_are_not_shown(client, course):
+    card = Card.objects.get(slug="ms-service-mesh")
+    Card.objects.filter(pk=card.pk).update(is_retired=True)
+    html = client.get(card.lesson.get_absolute_url()).content.decode()
+    assert f'id="card-{card.slug}"' not in html
+    response = client.get(reverse("content:lesson", args=["microservices-fundamentals", "nope"]))
+    assert response.status_code == 404
+    assert "couldn't find that page" in response.content.decode()
+
+
+def test_search_finds_questions_and_answers(client, course):
+    response = client.get(reverse("content:search"), {"q": "circuit breaker"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" in html
+    assert "ms-circuit-breaker" in html
+
+
+def test_search_as_htmx_partial_returns_only_the_results(client, course):
+    response = client.get(reverse("content:search"), {"q": "saga"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert 'id="search-results"' in html
+    assert "result" in html
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_search_escapes_the_query(client, course):
+    response = client.get(reverse("content:search"), {"q": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_custom_404_page(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "couldn't find that page" in response.content.decode()
