@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.content import views as content_views
+from portal import views as portal_views
 
 urlpatterns = [
     path("", content_views.home, name="home"),
     path("", include("apps.content.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("admin/", admin.site.urls),
+    path("ping/", portal_views.ping, name="ping"),
 ]
 
 handler404 = "portal.views.page_not_found"

@@ -1,0 +1,36 @@
+"""`make bench`: every benchmark in one run, printed as tables of ratios measured side by side.
+
+Each module bench/bench_*.py exposes `run() -> list[Table]`. Run one with
+`python -m bench lesson_page`.
+"""
+
+import importlib
+import pkgutil
+import sys
+import time
+from pathlib import Path
+
+from bench.common import print_table
+
+
+def main(argv: list[str]) -> int:
+    names = sorted(
+        module.name.removeprefix("bench_")
+        for module in pkgutil.iter_modules([str(Path(__file__).parent))])
+        if module.name.startswith("bench_")
+    )
+    wanted = argv or names
+    failed = False
+    for name in wanted:
+        module = importlib.import_module(f"bench.bench_{name}")
+        started = time.monotonic()
+        print(f"\n## {name}", flush=True)
+        for table in module.run():
+            print_table(table)
+            failed = failed or not table.goal_met
+        print(f"({time.monotonic() - started:.0f} s)", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
