@@ -101,7 +101,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -149,9 +148,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
-CELERY_TASK_ROUTES = {"apps.exercises.tasks.*": {"queue": "sandbox"}}
+CELERY_TASK_ROUTES = {
+    # The sweep only reads and re-enqueues; it must not wait behind a backlog of gradings.
+    "apps.exercises.tasks.submissions_sweep": {"queue": "celery"},
+    "apps.exercises.tasks.*": {"queue": "sandbox"},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Exercises: learners' limits and the grading pipeline's patience (see docs/grading.md).
+EXERCISE_CODE_MAX_BYTES = env_int("EXERCISE_CODE_MAX_BYTES", 64 * 1024)
+EXERCISE_SUBMISSIONS_PER_MINUTE = env_int("EXERCISE_SUBMISSIONS_PER_MINUTE", 6)
+EXERCISE_SWEEP_EVERY_SECONDS = env_int("EXERCISE_SWEEP_EVERY_SECONDS", 30)
+EXERCISE_SWEEP_QUEUED_AFTER_SECONDS = env_int("EXERCISE_SWEEP_QUEUED_AFTER_SECONDS", 120)
+EXERCISE_SWEEP_RUNNING_AFTER_SECONDS = env_int("EXERCISE_SWEEP_RUNNING_AFTER_SECONDS", 180)
+EXERCISE_SWEEP_ERROR_AFTER_SECONDS = env_int("EXERCISE_SWEEP_ERROR_AFTER_SECONDS", 300)
+EXERCISE_MAX_ATTEMPTS = env_int("EXERCISE_MAX_ATTEMPTS", 5)
+CELERY_BEAT_SCHEDULE["exercises-submissions-sweep"] = {
+    "task": "apps.exercises.tasks.submissions_sweep",
+    "schedule": float(EXERCISE_SWEEP_EVERY_SECONDS),
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

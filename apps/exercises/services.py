@@ -1,0 +1,414 @@
+"""Every write to submissions: creating one (with the learner's limits), claiming it for grading,
+saving its results, retrying it, and the periodic sweep that keeps nothing stuck.
+
+State changes are guarded UPDATEs (`WHERE state = ...`), so two copies of the grading task
+(a redelivery racing a sweep, say) can both run and only one of them writes a result.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.content.models import Exercise
+from apps.exercises.models import GiveUp, Submission, TestResult
+
+logger = logging.getLogger(__name__)
+
+RESULT_OUTPUT_MAX_CHARS = 8_000
+RUN_OUTPUT_MAX_CHARS = 8_000
+# A row created moments ago may still be waiting for its on-commit publish: leave it alone.
+PUBLISH_GRACE = timedelta(seconds=10)
+
+QUEUE_UNAVAILABLE_MESSAGE = (
+    "Your code is saved, but the grading queue is unreachable right now. "
+    "It will be graded automatically as soon as the queue is back."
+)
+
+
+class SubmissionRefused(Exception):
+    """A submission the learner may not make now; `str(exc)` is the message to show them."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason  # "in_flight", "rate_limited", "too_large", "empty"
+
+
+@dataclass
+class Claim:
+    """A worker's claim on a submission: what it needs to grade it and to write the result."""
+
+    submission_id: int
+    attempt: int
+    language: str
+    code: str
+    tests: dict[str, str]
+    limits: dict[str, Any]
+
+
+@dataclass
+class SweepSummary:
+    requeued: list[int] = field(default_factory=list)
+    retried: list[int] = field(default_factory=list)
+    broker_down: bool = False
+
+
+def _normalise(code: str) -> str:
+    # Browsers submit textareas with CRLF line endings.
+    return code.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def submission_create(*, user, exercise: Exercise, code: str) -> Submission:
+    """Save the learner's code as a `queued` submission and enqueue its grading after commit.
+
+    Raises SubmissionRefused (nothing saved) when the code is empty or too large, when this
+    learner already has a submission in flight for the exercise, or after too many submissions
+    in the last minute.
+    """
+    code = _normalise(code)
+    max_bytes = settings.EXERCISE_CODE_MAX_BYTES
+    size = len(code.encode())
+    if not code.strip():
+        raise SubmissionRefused("There is no code to run yet.", reason="empty")
+    if size > max_bytes:
+        raise SubmissionRefused(
+            f"Your code is {size // 1024} KB; submissions are limited to {max_bytes // 1024} KB. "
+            "Trim it down and run the tests again.",
+            reason="too_large",
+        )
+    per_minute = settings.EXERCISE_SUBMISSIONS_PER_MINUTE
+    since = timezone.now() - timedelta(minutes=1)
+    recent = Submission.objects.filter(user=user, created_at__gte=since)
+    if recent.count() >= per_minute:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        wait = max(1, int((oldest + timedelta(minutes=1) - timezone.now()).total_seconds()) + 1)
+        raise SubmissionRefused(
+            f"You have run the tests {per_minute} times in the last minute. "
+            f"Take a breath and try again in {wait} seconds.",
+            reason="rate_limited",
+        )
+    in_flight = SubmissionRefused(
+        "Your previous run of this exercise is still being graded. "
+        "Wait for its result, then run the tests again.",
+        reason="in_flight",
+    )
+    if Submission.objects.filter(user=user, exercise=exercise).in_flight().exists():
+        raise in_flight
+    try:
+        with transaction.atomic():
+            # Older platform errors are superseded by the new code: never regrade them.
+            Submission.objects.filter(
+                user=user, exercise=exercise, state=Submission.State.ERROR, retryable=True
+            ).update(retryable=False)
+            submission = Submission.objects.create(
+                user=user, exercise=exercise, code=code, enqueued_at=timezone.now()
+            )
+            _enqueue_on_commit(submission.pk)
+    except IntegrityError as exc:  # a concurrent post won the one-in-flight constraint
+        raise in_flight from exc
+    if not transaction.get_connection().in_atomic_block:
+        # The on-commit publish has run: re-read what it wrote if the broker refused it.
+        submission.refresh_from_db(fields=["enqueued_at", "message"])
+    return submission
+
+
+def _enqueue_on_commit(submission_id: int) -> None:
+    from apps.exercises.tasks import grade_submission
+
+    grade_submission.delay_on_commit(submission_id)
+
+
+def submission_mark_unpublished(*, submission_id: int) -> None:
+    """The broker refused the grading task: keep the row queued, say so, let the sweep retry."""
+    Submission.objects.filter(pk=submission_id, state=Submission.State.QUEUED).update(
+        enqueued_at=None, message=QUEUE_UNAVAILABLE_MESSAGE
+    )
+
+
+def submission_claim(*, submission_id: int, task_id: str, worker: str) -> Claim | None:
+    """Mark the submission `running` for this task and return what grading needs, or None when
+    there is nothing to do: gone, finished, or being graded right now by another live task.
+
+    A `running` row is taken over when the same task comes back (Celery redelivered it after
+    its worker died) or when its claim is older than the sweep's patience (the sweep enqueued a
+    new task for it). After EXERCISE_MAX_ATTEMPTS claims it is closed as an error instead, so
+    code that kills its worker cannot loop forever.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS)
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .select_related("exercise")
+            .filter(pk=submission_id)
+            .first()
+        )
+        if submission is None or submission.state not in Submission.IN_FLIGHT:
+            return None
+        if submission.state == Submission.State.RUNNING:
+            redelivered = bool(task_id) and submission.task_id == task_id
+            stale = submission.started_at is None or submission.started_at < stale_before
+            if not (redelivered or stale):
+                return None
+        if submission.attempts >= settings.EXERCISE_MAX_ATTEMPTS:
+            Submission.objects.filter(pk=submission.pk).update(
+                state=Submission.State.ERROR,
+                retryable=False,
+                message=(
+                    f"Grading was interrupted {submission.attempts} times, so we stopped "
+                    "trying. Check your code for anything that could crash the grader, "
+                    "then run the tests again."
+                ),
+                finished_at=now,
+            )
+            logger.error(
+                "submission %s abandoned after %s attempts", submission.pk, submission.attempts
+            )
+            return None
+        attempt = submission.attempts + 1
+        Submission.objects.filter(pk=submission.pk).update(
+            state=Submission.State.RUNNING,
+            attempts=attempt,
+            task_id=task_id[:64],
+            worker=worker[:200],
+            started_at=now,
+            message="",
+        )
+    exercise = submission.exercise
+    return Claim(
+        submission_id=submission.pk,
+        attempt=attempt,
+        language=exercise.language,
+        code=submission.code,
+        tests=exercise.test_files,
+        limits=dict(exercise.limits or {}),
+    )
+
+
+def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submission | None:
+    """Save a grading outcome (the sandbox's GradeResult.to_dict(): status, message, tests,
+    run) as the final state, its per-test rows, and the review of the exercise's card.
+
+    Returns None when this claim lost its race (another claim finished or took over first).
+    """
+    status = result.get("status")
+    run = result.get("run") or {}
+    state = {
+        "pass": Submission.State.PASSED,
+        "fail": Submission.State.FAILED,
+    }.get(status, Submission.State.ERROR)
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Submission.objects.filter(
+            pk=claim.submission_id, state=Submission.State.RUNNING, attempts=claim.attempt
+        ).update(
+            state=state,
+            retryable=False,
+            message=(result.get("message") or "")[:4000],
+            verdict=(run.get("verdict") or "")[:32],
+            wall_ms=run.get("wall_ms"),
+            cpu_ms=run.get("cpu_ms"),
+            output=_run_output(run),
+            finished_at=now,
+        )
+        if not updated:
+            logger.info("submission %s: claim %s lost its race", claim.submission_id, claim.attempt)
+            return None
+        TestResult.objects.filter(submission_id=claim.submission_id).delete()
+        TestResult.objects.bulk_create(
+            TestResult(
+                submission_id=claim.submission_id,
+                position=position,
+                name=str(test.get("name", ""))[:500],
+                status=test.get("status")
+                if test.get("status") in TestResult.Status.values
+                else TestResult.Status.ERROR,
+                message=str(test.get("message") or "")[:RESULT_OUTPUT_MAX_CHARS],
+                output=str(test.get("output") or "")[:RESULT_OUTPUT_MAX_CHARS],
+                file=str(test.get("file") or "")[:100],
+                is_example=str(test.get("file") or "").startswith("example_test"),
+            )
+            for position, test in enumerate(result.get("tests") or [])
+        )
+        submission = Submission.objects.select_related("exercise", "user").get(
+            pk=claim.submission_id
+        )
+        _review_record(submission=submission)
+    return submission
+
+
+def _run_output(run: dict[str, Any]) -> str:
+    parts = [run.get("stderr") or "", run.get("stdout") or ""]
+    text = "\n".join(part for part in parts if part.strip())
+    return text[:RUN_OUTPUT_MAX_CHARS]
+
+
+def submission_record_unavailable(*, claim: Claim, reason: str) -> bool:
+    """The jail could not be built: an `error` the learner (and the sweep) may retry. The code
+    never runs unconfined."""
+    updated = Submission.objects.filter(
+        pk=claim.submission_id, state=Submission.State.RUNNING, attempts=claim.attempt
+    ).update(
+        state=Submission.State.ERROR,
+        retryable=True,
+        verdict="sandbox_error",
+        message=f"The grader is unavailable right now ({reason}). Your code is saved; "
+        "it will be graded again automatically, or you can retry now.",
+        finished_at=timezone.now(),
+    )
+    return bool(updated)
+
+
+def submission_retry(*, user, submission: Submission) -> Submission:
+    """Put a retryable error back in the queue (same code, same row)."""
+    if submission.user_id != user.pk:
+        raise Submission.DoesNotExist
+    if not (submission.state == Submission.State.ERROR and submission.retryable):
+        raise SubmissionRefused("This submission has a final result.", reason="final")
+    try:
+        with transaction.atomic():
+            updated = Submission.objects.filter(
+                pk=submission.pk, state=Submission.State.ERROR, retryable=True
+            ).update(
+                state=Submission.State.QUEUED,
+                retryable=False,
+                message="",
+                enqueued_at=timezone.now(),
+            )
+            if updated:
+                _enqueue_on_commit(submission.pk)
+    except IntegrityError as exc:
+        raise SubmissionRefused(
+            "Another run of this exercise is still being graded.", reason="in_flight"
+        ) from exc
+    submission.refresh_from_db()
+    return submission
+
+
+def exercise_give_up(*, user, exercise: Exercise) -> GiveUp:
+    """Record that the learner asked for the reference solution (idempotent)."""
+    give_up, _ = GiveUp.objects.get_or_create(user=user, exercise=exercise)
+    return give_up
+
+
+def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> SweepSummary:
+    """Re-enqueue what would otherwise be stuck, oldest first:
+
+    - `queued` rows whose publish failed (broker down) or that waited too long;
+    - `running` rows whose claim is older than the sweep's patience (worker killed mid-run);
+    - retryable errors (the jail was unavailable), after a pause, while attempts remain.
+
+    Stops at the first publish failure: the broker is down and the next sweep will try again.
+    """
+    now = now or timezone.now()
+    summary = SweepSummary()
+    queued_after = timedelta(seconds=settings.EXERCISE_SWEEP_QUEUED_AFTER_SECONDS)
+    running_after = timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS)
+    error_after = timedelta(seconds=settings.EXERCISE_SWEEP_ERROR_AFTER_SECONDS)
+    State = Submission.State
+
+    retry_ids = list(
+        Submission.objects.filter(
+            state=State.ERROR,
+            retryable=True,
+            finished_at__lt=now - error_after,
+            attempts__lt=settings.EXERCISE_MAX_ATTEMPTS,
+        )
+        .order_by("finished_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in retry_ids:
+        try:
+            with transaction.atomic():
+                if Submission.objects.filter(pk=pk, state=State.ERROR, retryable=True).update(
+                    state=State.QUEUED, retryable=False, enqueued_at=None
+                ):
+                    summary.retried.append(pk)
+        except IntegrityError:  # the learner has another run in flight: leave this one
+            continue
+
+    stale = Submission.objects.filter(
+        Q(state=State.QUEUED, enqueued_at__isnull=True, created_at__lt=now - PUBLISH_GRACE)
+        | Q(state=State.QUEUED, enqueued_at__lt=now - queued_after)
+        | (
+            Q(state=State.RUNNING, started_at__lt=now - running_after)
+            & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - running_after))
+        )
+    )
+    stale_ids = list(stale.order_by("created_at").values_list("pk", flat=True)[:limit])
+    from apps.exercises.tasks import grade_submission
+
+    for pk in dict.fromkeys([*summary.retried, *stale_ids]):
+        try:
+            grade_submission.publish(pk)
+        except Exception:
+            logger.warning("sweep: the broker refused submission %s; retrying next sweep", pk)
+            submission_mark_unpublished(submission_id=pk)
+            summary.broker_down = True
+            break
+        Submission.objects.filter(pk=pk, state__in=Submission.IN_FLIGHT).update(
+            enqueued_at=now, message=""
+        )
+        if pk not in summary.retried:
+            summary.requeued.append(pk)
+    if summary.requeued or summary.retried or summary.broker_down:
+        logger.warning(
+            "sweep: requeued %s, retried %s%s",
+            summary.requeued,
+            summary.retried,
+            " (broker down)" if summary.broker_down else "",
+        )
+    return summary
+
+
+def _review_record(*, submission: Submission) -> None:
+    """Count a graded outcome as a review of the exercise's card: fail = Again, pass = Good,
+    a first-try pass = Easy. Skipped quietly until the study app provides `review_record`;
+    a failure there never loses the grading result (it runs in a savepoint)."""
+    try:
+        from apps.study.services import review_record
+    except ImportError:
+        return
+    card = submission.exercise.primary_card
+    if card is None:
+        return
+    if submission.state == Submission.State.PASSED:
+        earlier = (
+            Submission.objects.filter(
+                user_id=submission.user_id, exercise_id=submission.exercise_id, pk__lt=submission.pk
+            )
+            .exclude(state=Submission.State.ERROR, retryable=True)
+            .exists()
+        )
+        gave_up = GiveUp.objects.filter(
+            user_id=submission.user_id,
+            exercise_id=submission.exercise_id,
+            created_at__lt=submission.created_at,
+        ).exists()
+        rating = 3 if earlier or gave_up else 4
+    else:
+        rating = 1
+    try:
+        with transaction.atomic():
+            review_record(
+                user=submission.user,
+                card=card,
+                rating=rating,
+                source="exercise",
+                idempotency_key=f"submission-{submission.pk}",
+            )
+    except Exception:
+        logger.exception("submission %s: recording the card review failed", submission.pk)
+        outcome = Submission.Review.FAILED
+    else:
+        outcome = Submission.Review.RECORDED
+    Submission.objects.filter(pk=submission.pk).update(review=outcome)
+    submission.review = outcome

@@ -1,0 +1,124 @@
+"""The bridge between the sandbox and the database: thin, idempotent tasks taking a primary key.
+
+Routed to the `sandbox` queue (settings.CELERY_TASK_ROUTES); acks_late with reject-on-worker-lost,
+so a worker killed mid-run hands the message back, and the claim in services.py makes running it
+twice harmless. No result backend: outcomes are rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from celery.signals import worker_ready
+from django.db import transaction
+
+from apps.exercises import services
+
+logger = logging.getLogger(__name__)
+
+# Publishing happens inside a learner's request: give up fast when the broker is down (the row
+# stays queued, and the sweep publishes it later) rather than hang the page.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+
+
+class SubmissionTask(DjangoTask):
+    """`delay_on_commit` that never raises into the request that committed the row."""
+
+    def publish(self, submission_id: int) -> None:
+        """Send the task now; raises when the broker refuses it."""
+        self.apply_async((submission_id,), retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+
+    def delay_on_commit(self, submission_id: int) -> None:
+        transaction.on_commit(functools.partial(self._publish_or_mark, submission_id))
+
+    def _publish_or_mark(self, submission_id: int) -> None:
+        try:
+            self.publish(submission_id)
+        except Exception:
+            logger.warning(
+                "broker unavailable: submission %s stays queued for the sweep",
+                submission_id,
+                exc_info=True,
+            )
+            services.submission_mark_unpublished(submission_id=submission_id)
+
+
+@shared_task(
+    base=SubmissionTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    # The jail enforces the run's own wall limit; this only stops a wedged worker process.
+    time_limit=300,
+    soft_time_limit=240,
+)
+def grade_submission(submission_id: int) -> None:
+    from apps.sandbox import Limits, SandboxUnavailable, grade
+
+    request = grade_submission.request
+    claim = services.submission_claim(
+        submission_id=submission_id,
+        task_id=request.id or "",
+        worker=f"{request.hostname or 'local'}:{os.getpid()}",
+    )
+    if claim is None:
+        return
+    try:
+        limits = Limits.for_language(claim.language, **claim.limits)
+        result = grade(language=claim.language, code=claim.code, tests=claim.tests, limits=limits)
+    except SandboxUnavailable as exc:
+        logger.error("submission %s: sandbox unavailable: %s", submission_id, exc)
+        services.submission_record_unavailable(claim=claim, reason=str(exc))
+        return
+    except Exception:
+        # A bug on our side (or the soft time limit): the learner's code is not at fault.
+        logger.exception("submission %s: grading crashed", submission_id)
+        services.submission_record_unavailable(claim=claim, reason="internal grader error")
+        return
+    outcome = result.to_dict()
+    if (outcome.get("run") or {}).get("verdict") == "sandbox_error":
+        reason = outcome.get("message") or (outcome.get("run") or {}).get("stderr") or "unknown"
+        logger.error("submission %s: sandbox error: %s", submission_id, reason)
+        services.submission_record_unavailable(claim=claim, reason=reason.strip()[:500])
+        return
+    services.submission_record_result(claim=claim, result=outcome)
+
+
+@shared_task(ignore_result=True)
+def submissions_sweep() -> dict:
+    summary = services.submissions_sweep()
+    return {"requeued": summary.requeued, "retried": summary.retried}
+
+
+@worker_ready.connect
+def sandbox_preflight(sender=None, **kwargs) -> None:
+    """Say loudly, at start, when this worker cannot build the jail. It keeps running: every
+    submission it picks up is then marked a retryable `error` with the reason, never run
+    unconfined."""
+    try:
+        from apps.sandbox import SandboxUnavailable, preflight
+    except ImportError as exc:
+        logger.critical("SANDBOX UNAVAILABLE: apps.sandbox cannot be imported: %s", exc)
+        return
+    try:
+        preflight()
+    except SandboxUnavailable as exc:
+        banner = "!" * 72
+        logger.critical(
+            "\n%s\nSANDBOX UNAVAILABLE on this worker: %s\n"
+            "Submissions will be marked `error` (retryable) until this is fixed.\n%s",
+            banner,
+            exc,
+            banner,
+        )
+    else:
+        logger.info("sandbox preflight passed: the jail can be built on this worker")

@@ -1,0 +1,140 @@
+"""The exercise list, the exercise page and the submission endpoints. Each answers htmx with a
+partial of the page template and a plain request with the page (or a redirect to it), so the
+whole flow works without JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
+
+from apps.exercises import selectors, services
+from apps.exercises.forms import SubmissionForm
+from apps.exercises.services import SubmissionRefused
+
+PAGE = "exercises/detail.html"
+
+# Refusals rendered as full pages keep the learner's code and say why, with a status that
+# tells scripts what happened; htmx partials use 200 so htmx swaps the message in.
+REFUSAL_STATUS = {"in_flight": 409, "rate_limited": 429, "too_large": 413, "empty": 400}
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@require_GET
+def exercise_list(request: HtmxHttpRequest) -> HttpResponse:
+    exercises = selectors.exercise_list(user=request.user)
+    return render(request, "exercises/list.html", {"exercises": exercises})
+
+
+def _submission_param(request: HttpRequest) -> int | None:
+    value = request.GET.get("submission", "")
+    return int(value) if value.isdigit() else None
+
+
+def _page_context(page: selectors.ExercisePage, **extra) -> dict:
+    return {
+        "page": page,
+        "exercise": page.exercise,
+        "submission": page.submission,
+        "examples_html": selectors.exercise_examples_html(exercise=page.exercise),
+        "solution_html": selectors.exercise_solution_html(exercise=page.exercise)
+        if page.show_solution
+        else "",
+        **extra,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def exercise_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get(slug=slug)
+    page = selectors.exercise_page(
+        exercise=exercise,
+        user=request.user,
+        submission_id=_submission_param(request),
+        starter="starter" in request.GET,
+    )
+    template = f"{PAGE}#results" if request.htmx else PAGE
+    return render(request, template, _page_context(page))
+
+
+@require_POST
+@login_required
+def submission_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get(slug=slug)
+    form = SubmissionForm(request.POST)
+    code = form.data.get("code", "")
+    try:
+        if not form.is_valid():
+            raise SubmissionRefused("Send your code in the editor's form.", reason="empty")
+        submission = services.submission_create(
+            user=request.user, exercise=exercise, code=form.cleaned_data["code"]
+        )
+    except SubmissionRefused as refusal:
+        page = selectors.exercise_page(exercise=exercise, user=request.user)
+        page.editor_code = code
+        context = _page_context(page, refusal=refusal.message)
+        if request.htmx:
+            return render(request, f"{PAGE}#results", context)
+        return render(request, PAGE, context, status=REFUSAL_STATUS.get(refusal.reason, 400))
+    if request.htmx:
+        page = selectors.exercise_page(
+            exercise=exercise, user=request.user, submission_id=submission.pk
+        )
+        return render(request, f"{PAGE}#results", _page_context(page, oob=True))
+    return redirect(f"{exercise.get_absolute_url()}?submission={submission.pk}#results")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def submission_detail(request: HtmxHttpRequest, submission_id: int) -> HttpResponse:
+    """The live status of one submission: htmx polls it until the state is final."""
+    submission = selectors.submission_get(user=request.user, submission_id=submission_id)
+    exercise = submission.exercise
+    if not request.htmx:
+        return redirect(f"{exercise.get_absolute_url()}?submission={submission.pk}#results")
+    if submission.is_in_flight:
+        # The cheap path for each poll: no history, no solution, just the status.
+        page = selectors.ExercisePage(exercise=exercise, submission=submission)
+        return render(request, f"{PAGE}#results", _page_context(page))
+    page = selectors.exercise_page(
+        exercise=exercise, user=request.user, submission_id=submission.pk
+    )
+    # Final now: refresh the history and (after a pass) reveal the solution out of band.
+    return render(request, f"{PAGE}#results", _page_context(page, oob=True))
+
+
+@require_POST
+@login_required
+def submission_retry(request: HtmxHttpRequest, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get(user=request.user, submission_id=submission_id)
+    refusal = None
+    try:
+        submission = services.submission_retry(user=request.user, submission=submission)
+    except SubmissionRefused as exc:
+        refusal = exc.message
+    if request.htmx:
+        page = selectors.exercise_page(
+            exercise=submission.exercise, user=request.user, submission_id=submission.pk
+        )
+        return render(request, f"{PAGE}#results", _page_context(page, refusal=refusal, oob=True))
+    url = submission.exercise.get_absolute_url()
+    return redirect(f"{url}?submission={submission.pk}#results")
+
+
+@require_POST
+@login_required
+def exercise_give_up(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get(slug=slug)
+    services.exercise_give_up(user=request.user, exercise=exercise)
+    if request.htmx:
+        page = selectors.exercise_page(exercise=exercise, user=request.user)
+        return render(request, f"{PAGE}#solution", _page_context(page))
+    return redirect(reverse("exercises:detail", args=[exercise.slug]) + "#solution")
