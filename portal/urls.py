@@ -8,6 +8,7 @@ urlpatterns = [
     path("", content_views.home, name="home"),
     path("", include("apps.content.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("study/", include("apps.study.urls")),
     path("exercises/", include("apps.exercises.urls")),
     path("admin/", admin.site.urls),
     path("ping/", portal_views.ping, name="ping"),

@@ -39,3 +39,10 @@ def demo_accounts_ensure(*, reset: bool = False) -> dict[str, str]:
             user.save(update_fields=["password"])
         created[username] = password
     return created
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete an account and everything that hangs on it (study progress, mock interviews),
+    through the foreign keys' CASCADE."""
+    user.delete()

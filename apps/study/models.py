@@ -1,0 +1,171 @@
+"""A learner's study records: the FSRS state of each card they have met, every review they made,
+a daily roll-up of those reviews, their study plan, and their mock interviews.
+
+Rows belong to one learner (deleted with the account) and reference course rows by primary key,
+which the content loader keeps stable across edits. Only services in apps/study/services.py
+write here.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from apps.content.models import Card, Track
+
+
+class CardState(models.Model):
+    """One learner's memory of one card, as FSRS models it.
+
+    `fsrs` holds exactly what `fsrs.Card.to_dict()` returns, so the scheduler can be resumed
+    without translation; the other columns copy the fields queries filter and sort on.
+    """
+
+    class State(models.IntegerChoices):
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_states"
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="study_states")
+    fsrs = models.JSONField()
+    state = models.PositiveSmallIntegerField(choices=State.choices)
+    stability = models.FloatField(null=True)
+    difficulty = models.FloatField(null=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True)
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0, help_text="Times the card was rated Again.")
+    created_at = models.DateTimeField(help_text="First review: when the card stopped being new.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "card"], name="study_one_state_per_card")
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="study_state_user_due"),
+            models.Index(fields=["user", "created_at"], name="study_state_user_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.card_id} {self.get_state_display()} due {self.due:%Y-%m-%d}"
+
+
+class ReviewLog(models.Model):
+    """One review, append-only. `idempotency_key` is unique per learner, so a retried post
+    finds the review it already made instead of making another."""
+
+    class Rating(models.IntegerChoices):
+        AGAIN = 1, "Again"
+        HARD = 2, "Hard"
+        GOOD = 3, "Good"
+        EASY = 4, "Easy"
+
+    class Source(models.TextChoices):
+        REVIEW = "review", "Review session"
+        LESSON = "lesson", "Lesson page"
+        MOCK = "mock", "Mock interview"
+        EXERCISE = "exercise", "Exercise"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
+    )
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="review_logs")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    duration_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="From revealing the answer to rating it."
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.REVIEW)
+    state_before = models.JSONField(null=True, help_text="fsrs.Card.to_dict(); null when new.")
+    state_after = models.JSONField()
+    reviewed_at = models.DateTimeField()
+    idempotency_key = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="study_review_idempotency_key"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "reviewed_at"], name="study_log_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.card_id} {self.get_rating_display()} {self.reviewed_at}"
+
+
+class ReviewDay(models.Model):
+    """Reviews per learner per local calendar day, kept by review_record in the same transaction
+    as the log. Streaks and the 30-day chart read these (at most one row per day) rather than
+    the whole log, so the dashboard costs the same after a year of reviews as after a week."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_days"
+    )
+    day = models.DateField(help_text="In the learner's time zone at the time of the reviews.")
+    reviews = models.PositiveIntegerField(default=0)
+    again = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="study_one_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}: {self.reviews}"
+
+
+class StudyPlan(models.Model):
+    """A learner's settings for studying: the daily new-card cap and the interview date."""
+
+    DEFAULT_NEW_CARDS_PER_DAY = 10
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_plan"
+    )
+    new_cards_per_day = models.PositiveSmallIntegerField(default=DEFAULT_NEW_CARDS_PER_DAY)
+    interview_date = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"plan of {self.user_id}"
+
+
+class MockInterview(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mock_interviews"
+    )
+    tracks = models.ManyToManyField(Track, related_name="+")
+    seconds_per_question = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="study_mock_user_created")]
+
+    def __str__(self) -> str:
+        return f"mock {self.pk} of {self.user_id}"
+
+
+class MockQuestion(models.Model):
+    mock = models.ForeignKey(MockInterview, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    covered = models.JSONField(default=list, help_text="Indexes of the key points ticked.")
+    key_point_count = models.PositiveSmallIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(choices=ReviewLog.Rating.choices, null=True)
+    review_log = models.ForeignKey(
+        ReviewLog, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["mock", "position"], name="study_mock_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"mock {self.mock_id} #{self.position}"

@@ -1,0 +1,39 @@
+"""Study's entries in the main navigation: the review session with the number of cards due
+now (reviews due plus today's new cards), the dashboard and mock interviews."""
+
+from django.urls import reverse
+
+from apps.study import clock, selectors
+from portal.context_processors import NavItem
+
+
+def nav_items(request) -> list[NavItem]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match and match.namespace == "study" else ""
+    due = selectors.due_summary(user=user, now=clock.now())
+    return [
+        NavItem(
+            label="Review",
+            url=reverse("study:review"),
+            order=20,
+            current=current == "review",
+            badge=due.total,
+            badge_id="due-count",
+            badge_label="cards due now",
+        ),
+        NavItem(
+            label="Progress",
+            url=reverse("study:dashboard"),
+            order=21,
+            current=current == "dashboard",
+        ),
+        NavItem(
+            label="Mock interview",
+            url=reverse("study:mock_new"),
+            order=22,
+            current=current.startswith("mock"),
+        ),
+    ]

@@ -1,0 +1,128 @@
+"""The bridge to the `fsrs` package: one configured Scheduler, conversions between our rows and
+`fsrs.Card`, interval labels for the rating buttons, and the mock-interview rating rule.
+
+No database access here, so every rule can be tested with plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
+RATING_LABELS = {
+    Rating.Again: "Again",
+    Rating.Hard: "Hard",
+    Rating.Good: "Good",
+    Rating.Easy: "Easy",
+}
+
+# Mastery thresholds, written out on the dashboard.
+MASTERED_STABILITY_DAYS = 21.0
+
+
+@cache
+def scheduler() -> Scheduler:
+    """The portal's scheduler. Fuzzing is off so the interval printed on a rating button is the
+    interval the learner gets; with a few dozen cards, spreading due dates buys nothing."""
+    options = getattr(settings, "STUDY_FSRS", {})
+    return Scheduler(
+        desired_retention=options.get("desired_retention", 0.9),
+        maximum_interval=options.get("maximum_interval", 36500),
+        enable_fuzzing=options.get("enable_fuzzing", False),
+    )
+
+
+def fsrs_card_new(*, card_id: int, now: datetime) -> FsrsCard:
+    # card_id is given: fsrs would otherwise derive it from the clock and sleep 1 ms.
+    return FsrsCard(card_id=card_id, due=now)
+
+
+def fsrs_card_load(data: dict) -> FsrsCard:
+    return FsrsCard.from_dict(data)
+
+
+def lapses_after(*, lapses: int, rating: int) -> int:
+    return lapses + 1 if rating == Rating.Again else lapses
+
+
+def is_learned(*, state: int | None) -> bool:
+    return state == State.Review
+
+
+def is_mastered(*, state: int | None, stability: float | None) -> bool:
+    return state == State.Review and (stability or 0.0) >= MASTERED_STABILITY_DAYS
+
+
+def interval_label(delta: timedelta) -> str:
+    """'1 min', '10 min', '5 h', '1 day', '3 days', '2.5 months', '1.2 years'."""
+    seconds = max(delta.total_seconds(), 0)
+    minutes = seconds / 60
+    if minutes < 60:
+        return f"{max(round(minutes), 1)} min"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{round(hours)} h"
+    days = round(hours / 24)
+    if days < 31:
+        return "1 day" if days == 1 else f"{days} days"
+    if days < 365:
+        months = days / 30.4
+        return f"{months:.1f} months".replace(".0 ", " ")
+    years = days / 365
+    return f"{years:.1f} years".replace(".0 ", " ")
+
+
+@dataclass(frozen=True)
+class RatingOption:
+    value: int
+    label: str
+    interval: str
+
+    @property
+    def slug(self) -> str:
+        return self.label.lower()
+
+
+def rating_options(*, fsrs_card: FsrsCard, now: datetime) -> list[RatingOption]:
+    """What each of the four buttons would do to this card if pressed now."""
+    options = []
+    for rating in RATINGS:
+        after, _ = scheduler().review_card(fsrs_card, rating, review_datetime=now)
+        options.append(
+            RatingOption(int(rating), RATING_LABELS[rating], interval_label(after.due - now))
+        )
+    return options
+
+
+def retrievability_at(*, fsrs_card: FsrsCard | None, moment: datetime) -> float:
+    """FSRS's predicted probability of recall at `moment`; 0 for a card never reviewed."""
+    if fsrs_card is None:
+        return 0.0
+    return float(scheduler().get_card_retrievability(fsrs_card, current_datetime=moment))
+
+
+# Mock interviews: the share of key points covered becomes the rating (shown in the UI).
+COVERAGE_RULES = (
+    (1.0, Rating.Easy, "every key point"),
+    (0.7, Rating.Good, "70% or more"),
+    (0.4, Rating.Hard, "40% or more"),
+    (0.0, Rating.Again, "under 40%"),
+)
+
+
+def rating_for_coverage(*, covered: int, total: int) -> int:
+    share = covered / total if total else 0.0
+    for threshold, rating, _ in COVERAGE_RULES:
+        if share >= threshold:
+            return int(rating)
+    return int(Rating.Again)
+
+
+def coverage_rules() -> list[tuple[str, str]]:
+    return [(description, RATING_LABELS[rating]) for _, rating, description in COVERAGE_RULES]

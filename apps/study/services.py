@@ -1,0 +1,235 @@
+"""Writes to the study tables: reviews on the FSRS schedule, the study plan, mock interviews."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from fsrs import Rating
+
+from apps.content.models import Card, Track
+from apps.study import clock, scheduling
+from apps.study.models import (
+    CardState,
+    MockInterview,
+    MockQuestion,
+    ReviewDay,
+    ReviewLog,
+    StudyPlan,
+)
+
+MAX_DURATION_MS = 6 * 60 * 60 * 1000  # longer than this is a forgotten tab, not thinking time
+_ATTEMPTS = 3
+
+
+class ReviewError(ValueError):
+    """A review that cannot be recorded (unknown rating or source, malformed key)."""
+
+
+def review_record(
+    *,
+    user,
+    card: Card,
+    rating: int,
+    duration_ms: int | None = None,
+    source: str = "review",
+    idempotency_key: str | None = None,
+) -> ReviewLog:
+    """Record one review of `card` by `user` and move the card along its FSRS schedule.
+
+    rating: 1=Again 2=Hard 3=Good 4=Easy. source: "review", "lesson", "mock" or "exercise".
+    A repeated `idempotency_key` (double click, retried post, re-run task) returns the log the
+    first call made and changes nothing. Concurrent reviews of the same card are serialised on
+    the card's state row, so each applies to the state the previous one left.
+    """
+    rating = _valid_rating(rating)
+    if source not in ReviewLog.Source.values:
+        raise ReviewError(f"unknown review source {source!r}")
+    key = idempotency_key or uuid.uuid4().hex
+    if not 1 <= len(key) <= 64:
+        raise ReviewError("idempotency_key must be 1 to 64 characters")
+    if duration_ms is not None:
+        duration_ms = min(max(int(duration_ms), 0), MAX_DURATION_MS)
+
+    for attempt in range(_ATTEMPTS):
+        existing = ReviewLog.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return _review_apply(
+                    user=user, card=card, rating=rating, duration_ms=duration_ms,
+                    source=source, key=key,
+                )  # fmt: skip
+        except IntegrityError:
+            # Another request won a race: the same key (its log now exists, returned above on
+            # the next pass) or the first review of this card or day (retry on top of it).
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _valid_rating(rating) -> int:
+    try:
+        return int(Rating(int(rating)))
+    except (TypeError, ValueError) as exc:
+        raise ReviewError(f"rating must be 1, 2, 3 or 4, not {rating!r}") from exc
+
+
+def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
+    state = CardState.objects.select_for_update().filter(user=user, card=card).first()
+    # Checked again under the lock: a concurrent post with this key may have just committed.
+    existing = ReviewLog.objects.filter(user=user, idempotency_key=key).first()
+    if existing is not None:
+        return existing
+
+    now = clock.now()
+    if state is None:
+        before = None
+        fsrs_card = scheduling.fsrs_card_new(card_id=card.pk, now=now)
+        state = CardState(user=user, card=card, created_at=now)
+    else:
+        before = state.fsrs
+        fsrs_card = scheduling.fsrs_card_load(state.fsrs)
+    after, _ = scheduling.scheduler().review_card(
+        fsrs_card, Rating(rating), review_datetime=now, review_duration=duration_ms
+    )
+
+    state.fsrs = after.to_dict()
+    state.state = int(after.state)
+    state.stability = after.stability
+    state.difficulty = after.difficulty
+    state.due = after.due
+    state.last_review = after.last_review
+    state.reps += 1
+    state.lapses = scheduling.lapses_after(lapses=state.lapses, rating=rating)
+    state.save()
+
+    log = ReviewLog.objects.create(
+        user=user,
+        card=card,
+        rating=rating,
+        duration_ms=duration_ms,
+        source=source,
+        state_before=before,
+        state_after=state.fsrs,
+        reviewed_at=now,
+        idempotency_key=key,
+    )
+    day = clock.local_date(user=user, moment=now)
+    again = 1 if rating == Rating.Again else 0
+    updated = ReviewDay.objects.filter(user=user, day=day).update(
+        reviews=F("reviews") + 1, again=F("again") + again
+    )
+    if not updated:
+        ReviewDay.objects.create(user=user, day=day, reviews=1, again=again)
+    return log
+
+
+def study_plan_set_new_cards(*, user, new_cards_per_day: int) -> StudyPlan:
+    plan, _ = StudyPlan.objects.update_or_create(
+        user=user, defaults={"new_cards_per_day": max(0, int(new_cards_per_day))}
+    )
+    return plan
+
+
+def study_plan_set_interview_date(*, user, interview_date: date | None) -> StudyPlan:
+    plan, _ = StudyPlan.objects.update_or_create(
+        user=user, defaults={"interview_date": interview_date}
+    )
+    return plan
+
+
+def mock_create(
+    *,
+    user,
+    tracks: Sequence[Track],
+    question_count: int,
+    seconds_per_question: int,
+    rng: random.Random | None = None,
+) -> MockInterview:
+    """A mock interview over `tracks`: `question_count` distinct live cards in random order.
+    The first question's clock starts now."""
+    cards = list(
+        Card.objects.live()
+        .filter(lesson__is_retired=False, lesson__track__in=tracks)
+        .values_list("pk", "key_points")
+    )
+    if not cards:
+        raise ValueError("the chosen tracks have no cards")
+    picked = (rng or random.SystemRandom()).sample(cards, min(question_count, len(cards)))
+    now = clock.now()
+    with transaction.atomic():
+        mock = MockInterview.objects.create(
+            user=user, seconds_per_question=seconds_per_question, created_at=now
+        )
+        mock.tracks.set(tracks)
+        MockQuestion.objects.bulk_create(
+            MockQuestion(
+                mock=mock,
+                position=position,
+                card_id=card_id,
+                key_point_count=len(key_points or []),
+                started_at=now if position == 1 else None,
+            )
+            for position, (card_id, key_points) in enumerate(picked, start=1)
+        )
+    return mock
+
+
+def mock_question_reveal(*, question: MockQuestion, notes: str = "") -> MockQuestion:
+    """The learner has answered (or the time ran out): keep their notes, show the model answer.
+    Revealing twice keeps the first reveal."""
+    with transaction.atomic():
+        question = MockQuestion.objects.select_for_update().get(pk=question.pk)
+        if question.revealed_at is None:
+            question.notes = notes[:10_000]
+            question.revealed_at = clock.now()
+            question.save(update_fields=["notes", "revealed_at"])
+    return question
+
+
+def mock_question_score(*, question: MockQuestion, covered: Iterable[int]) -> MockQuestion:
+    """Score a question from the key points the learner ticked, feed the rating to the schedule
+    (as a "mock" review) and start the next question's clock. Scoring twice changes nothing."""
+    with transaction.atomic():
+        question = (
+            MockQuestion.objects.select_for_update()
+            .select_related("mock__user", "card")
+            .get(pk=question.pk)
+        )
+        if question.scored_at is not None:
+            return question
+        now = clock.now()
+        if question.revealed_at is None:
+            question.revealed_at = now
+        ticked = sorted({int(i) for i in covered if 0 <= int(i) < question.key_point_count})
+        rating = scheduling.rating_for_coverage(covered=len(ticked), total=question.key_point_count)
+        log = review_record(
+            user=question.mock.user,
+            card=question.card,
+            rating=rating,
+            duration_ms=int((now - question.revealed_at).total_seconds() * 1000),
+            source=ReviewLog.Source.MOCK,
+            idempotency_key=f"mock-question-{question.pk}",
+        )
+        question.covered = ticked
+        question.rating = rating
+        question.scored_at = now
+        question.review_log = log
+        question.save(update_fields=["covered", "rating", "scored_at", "review_log", "revealed_at"])
+        following = (
+            MockQuestion.objects.filter(mock=question.mock_id, scored_at__isnull=True)
+            .order_by("position")
+            .first()
+        )
+        if following is None:
+            MockInterview.objects.filter(pk=question.mock_id).update(finished_at=now)
+        elif following.started_at is None:
+            following.started_at = now
+            following.save(update_fields=["started_at"])
+    return question

@@ -1,0 +1,164 @@
+// Study: keyboard review, idempotency keys and durations for ratings, the mock-interview
+// countdown. Every page works without this file; it only adds speed and comfort.
+(function () {
+  "use strict";
+
+  function randomKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function isTyping(el) {
+    return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  // A fresh idempotency key and a start time each time an answer is revealed: a retried post of
+  // the same rating reuses the key (and counts once), a new reveal gets a new one.
+  function armRating(card) {
+    var form = card && card.querySelector(".rating-form");
+    if (!form || form.dataset.revealedAt) return;
+    form.elements.idempotency_key.value = randomKey();
+    form.dataset.revealedAt = String(Date.now());
+  }
+
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (details.matches && details.matches("details.answer") && details.open) {
+      armRating(details.closest(".study-card"));
+    }
+  }, true);
+
+  // Capture phase: runs before htmx reads the form, so the duration goes with the request.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches(".rating-form")) return;
+    var started = Number(form.dataset.revealedAt);
+    if (started) form.elements.duration_ms.value = String(Date.now() - started);
+  }, true);
+
+  function visibleCard() {
+    var best = null;
+    var bestVisible = 0;
+    document.querySelectorAll(".study-card").forEach(function (card) {
+      var rect = card.getBoundingClientRect();
+      var visible = Math.min(rect.bottom, window.innerHeight) - Math.max(rect.top, 0);
+      if (visible > bestVisible) { best = card; bestVisible = visible; }
+    });
+    return best;
+  }
+
+  function activeCard() {
+    var focused = document.activeElement && document.activeElement.closest
+      ? document.activeElement.closest(".study-card") : null;
+    return focused || document.querySelector("#review-session .study-card") || visibleCard();
+  }
+
+  var ratedByKeyboard = false;
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isTyping(event.target)) return;
+    if (document.querySelector("#mock-stage")) return; // the mock interview uses its own controls
+    var card = activeCard();
+    if (!card) return;
+    var details = card.querySelector("details.answer");
+    if (event.key === " " || event.key === "Spacebar") {
+      // Buttons, links and the summary keep their own Space behaviour.
+      if (/^(BUTTON|A|SUMMARY)$/.test(event.target.tagName)) return;
+      if (details && !details.open) {
+        event.preventDefault();
+        details.open = true;
+        armRating(card);
+      }
+      return;
+    }
+    if (/^[1-4]$/.test(event.key) && details && details.open) {
+      var button = card.querySelector('.rating-form button[value="' + event.key + '"]');
+      if (button && !button.disabled) {
+        event.preventDefault();
+        ratedByKeyboard = true;
+        button.click();
+      }
+    }
+  });
+
+  // After a swap: in the review session, focus the new card; on a lesson page, a keyboard
+  // rating moves on to the next card.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id) return;
+    var fresh = document.getElementById(target.id) || target;
+    if (target.id === "review-session") {
+      var summary = fresh.querySelector("details.answer > summary");
+      (summary || fresh).focus({ preventScroll: false });
+      ratedByKeyboard = false;
+    } else if (target.id.indexOf("rating-") === 0 && ratedByKeyboard) {
+      ratedByKeyboard = false;
+      var current = fresh.closest(".study-card");
+      var next = current && current.nextElementSibling;
+      while (next && !next.classList.contains("study-card")) next = next.nextElementSibling;
+      if (next) {
+        next.scrollIntoView({ block: "start" });
+        var nextSummary = next.querySelector("details.answer > summary");
+        if (nextSummary) nextSummary.focus({ preventScroll: true });
+      }
+    } else if (target.id === "mock-stage") {
+      fresh.focus({ preventScroll: true });
+      fresh.scrollIntoView({ block: "start" });
+    }
+  });
+
+  // Mock interview countdown: counts from the seconds the server says are left (no clock skew),
+  // announces the end and reveals the model answer with whatever notes were typed.
+  function formatSeconds(total) {
+    var minutes = Math.floor(total / 60);
+    var seconds = total % 60;
+    return minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+  }
+
+  function tick() {
+    document.querySelectorAll(".countdown[data-seconds-left]").forEach(function (timer) {
+      if (!timer.dataset.deadline) {
+        timer.dataset.deadline = String(Date.now() + Number(timer.dataset.secondsLeft) * 1000);
+      }
+      var left = Math.max(0, Math.ceil((Number(timer.dataset.deadline) - Date.now()) / 1000));
+      var value = timer.querySelector(".countdown-value");
+      if (value) value.textContent = formatSeconds(left);
+      timer.classList.toggle("low", left > 0 && left <= 10);
+      if (left === 0 && !timer.dataset.expired) {
+        timer.dataset.expired = "1";
+        timer.classList.add("expired");
+        var status = document.getElementById("countdown-status");
+        if (status) status.textContent = "Time's up. Showing the model answer.";
+        var form = document.getElementById(timer.dataset.form);
+        if (form) form.requestSubmit();
+      }
+    });
+  }
+  setInterval(tick, 250);
+  document.addEventListener("DOMContentLoaded", tick);
+
+  // Mock interview checklist: show the rating the ticked share will give.
+  var RULES = [[1, "Easy"], [0.7, "Good"], [0.4, "Hard"], [0, "Again"]];
+  function previewCoverage(form) {
+    var preview = form.querySelector(".coverage-preview");
+    if (!preview) return;
+    var total = Number(preview.dataset.total) || 0;
+    var ticked = form.querySelectorAll('input[name="covered"]:checked').length;
+    var share = total ? ticked / total : 0;
+    var label = RULES.filter(function (rule) { return share >= rule[0]; })[0][1];
+    preview.textContent = ticked + " of " + total + " key points (" + Math.round(share * 100) + "%) → " + label;
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest(".checklist-form");
+    if (form) previewCoverage(form);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll(".checklist-form").forEach(previewCoverage);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".checklist-form").forEach(previewCoverage);
+  });
+})();
