@@ -126,6 +126,8 @@ def exercise_page(
     results, the history, whether the solution is unlocked, and the code for the editor."""
     page = ExercisePage(exercise=exercise, editor_code=exercise.starter_code)
     if not user.is_authenticated:
+        if submission_id is not None:
+            raise Http404
         return page
     page.history = list(submission_history(user=user, exercise=exercise))
     if submission_id is not None:

@@ -17,6 +17,7 @@ from celery.signals import worker_ready
 from django.db import transaction
 
 from apps.exercises import services
+from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,6 @@ class SubmissionTask(DjangoTask):
     soft_time_limit=240,
 )
 def grade_submission(submission_id: int) -> None:
-    from apps.sandbox import Limits, SandboxUnavailable, grade
-
     request = grade_submission.request
     claim = services.submission_claim(
         submission_id=submission_id,
@@ -73,24 +72,20 @@ def grade_submission(submission_id: int) -> None:
     if claim is None:
         return
     try:
-        limits = Limits.for_language(claim.language, **claim.limits)
-        result = grade(language=claim.language, code=claim.code, tests=claim.tests, limits=limits)
-    except SandboxUnavailable as exc:
-        logger.error("submission %s: sandbox unavailable: %s", submission_id, exc)
-        services.submission_record_unavailable(claim=claim, reason=str(exc))
-        return
+        result = code_grade(
+            language=claim.language, code=claim.code, tests=claim.tests, limits=claim.limits
+        )
     except Exception:
         # A bug on our side (or the soft time limit): the learner's code is not at fault.
         logger.exception("submission %s: grading crashed", submission_id)
         services.submission_record_unavailable(claim=claim, reason="internal grader error")
         return
-    outcome = result.to_dict()
-    if (outcome.get("run") or {}).get("verdict") == "sandbox_error":
-        reason = outcome.get("message") or (outcome.get("run") or {}).get("stderr") or "unknown"
+    if is_sandbox_error(result):
+        reason = sandbox_reason(result)
         logger.error("submission %s: sandbox error: %s", submission_id, reason)
-        services.submission_record_unavailable(claim=claim, reason=reason.strip()[:500])
+        services.submission_record_unavailable(claim=claim, reason=reason)
         return
-    services.submission_record_result(claim=claim, result=outcome)
+    services.submission_record_result(claim=claim, result=result)
 
 
 @shared_task(ignore_result=True)

@@ -1,0 +1,121 @@
+"""`manage.py check_exercises [EXERCISE_ID ...]` (contract, see docs/grading.md).
+
+Grades every live exercise's reference solution (it must pass) and each of its wrong solutions
+(each must fail) through the real jail, printing one line per file. Exit status 1 on any
+surprise: a reference that does not pass, a wrong solution that passes, or a jail that could not
+be built (which proves nothing either way).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.content.models import Exercise
+from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
+
+
+@dataclass
+class Check:
+    exercise: Exercise
+    label: str  # "solution.js" or "wrong/promise-all.js"
+    code: str
+    must_pass: bool
+
+
+@dataclass
+class Outcome:
+    check: Check
+    ok: bool
+    detail: str
+
+
+def _first_line(text: str | None, limit: int = 90) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def judge(check: Check) -> Outcome:
+    exercise = check.exercise
+    result = code_grade(
+        language=exercise.language,
+        code=check.code,
+        tests=exercise.test_files,
+        limits=exercise.limits,
+    )
+    tests = result.get("tests") or []
+    passed = sum(test.get("status") == "pass" for test in tests)
+    wall = (result.get("run") or {}).get("wall_ms")
+    counts = f"{passed}/{len(tests)} tests pass, {wall} ms"
+    if is_sandbox_error(result):
+        return Outcome(check, False, f"the jail could not be built: {sandbox_reason(result)}")
+    status = result.get("status")
+    if check.must_pass:
+        if status == "pass":
+            return Outcome(check, True, f"passes ({counts})")
+        failing = next((t for t in tests if t.get("status") != "pass"), None)
+        why = (
+            f'"{failing.get("name")}": {_first_line(failing.get("message"))}'
+            if failing
+            else _first_line(result.get("message"))
+        )
+        return Outcome(check, False, f"the reference does not pass ({counts}); {why}")
+    if status == "pass":
+        return Outcome(check, False, f"passes ({counts}), but it is a wrong solution")
+    failing = next((t for t in tests if t.get("status") != "pass"), None)
+    caught = f'caught by "{failing.get("name")}"' if failing else _first_line(result.get("message"))
+    return Outcome(check, True, f"fails as it should ({counts}; {caught})")
+
+
+class Command(BaseCommand):
+    help = "Prove every exercise: reference solutions pass and wrong solutions fail, in the jail."
+
+    def add_arguments(self, parser):
+        parser.add_argument("exercise_ids", nargs="*", metavar="EXERCISE_ID")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=max(1, min(4, os.cpu_count() or 1)),
+            help="gradings to run at once (default: the number of cores, at most 4)",
+        )
+
+    def handle(self, *args, exercise_ids: list[str], jobs: int, **options):
+        exercises = Exercise.objects.live().order_by("order", "slug")
+        if exercise_ids:
+            exercises = exercises.filter(slug__in=exercise_ids)
+            missing = set(exercise_ids) - set(exercises.values_list("slug", flat=True))
+            if missing:
+                raise CommandError(f"unknown exercise(s): {', '.join(sorted(missing))}")
+        exercises = list(exercises)
+        if not exercises:
+            raise CommandError("no exercises in the database: run `manage.py import_content` first")
+        checks = []
+        for exercise in exercises:
+            ext = exercise.extension
+            checks.append(Check(exercise, f"solution.{ext}", exercise.solution_code, True))
+            for name, code in sorted(exercise.wrong_solutions.items()):
+                checks.append(Check(exercise, f"wrong/{name}", code, False))
+
+        surprises = 0
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            current = None
+            for outcome in pool.map(judge, checks):  # in order, so the output reads well
+                slug = outcome.check.exercise.slug
+                if slug != current:
+                    self.stdout.write(self.style.MIGRATE_HEADING(slug))
+                    current = slug
+                mark = (
+                    self.style.SUCCESS("ok      ") if outcome.ok else self.style.ERROR("SURPRISE")
+                )
+                self.stdout.write(f"  {mark} {outcome.check.label:<34} {outcome.detail}")
+                surprises += not outcome.ok
+        summary = (
+            f"{len(exercises)} exercise(s), {len(checks)} file(s) graded in the jail: "
+            f"{surprises} surprise(s)"
+        )
+        if surprises:
+            raise CommandError(summary)
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,52 @@
+"""`manage.py grade EXERCISE_ID FILE` (contract, see docs/grading.md).
+
+Grades FILE against the exercise's tests (the example and the hidden ones, as the portal does)
+in the jail, and prints one JSON object shaped like Exercism's test-runner results.json:
+`status` (pass, fail, error), `message`, and `tests`: a list of {name, status, message, output}.
+Exit status 0 whenever grading produced a result, whatever the status.
+"""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.content.models import Exercise
+from apps.exercises.grading import code_grade
+from apps.exercises.management.commands.sandbox_run import read_source
+
+TEST_FIELDS = ("name", "status", "message", "output")
+
+
+def exercise_lookup(slug: str) -> Exercise:
+    exercise = Exercise.objects.live().filter(slug=slug).first()
+    if exercise is None:
+        known = ", ".join(Exercise.objects.live().values_list("slug", flat=True)) or "none"
+        raise CommandError(
+            f"no exercise {slug!r} in the database (known: {known}); "
+            "run `manage.py import_content` after adding it under content/exercises/"
+        )
+    return exercise
+
+
+class Command(BaseCommand):
+    help = "Grade one file against an exercise's tests and print Exercism-shaped JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("exercise_id")
+        parser.add_argument("file")
+
+    def handle(self, *args, exercise_id: str, file: str, **options):
+        exercise = exercise_lookup(exercise_id)
+        code = read_source(file)
+        result = code_grade(
+            language=exercise.language,
+            code=code,
+            tests=exercise.test_files,
+            limits=exercise.limits,
+        )
+        output = {
+            "status": result["status"],
+            "message": result.get("message") or None,
+            "tests": [{key: test.get(key) for key in TEST_FIELDS} for test in result["tests"]],
+        }
+        self.stdout.write(json.dumps(output))
