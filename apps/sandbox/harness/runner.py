@@ -321,7 +321,8 @@ def _run_one(entry):
     except KeyboardInterrupt:
         outcome = ("error", "The test was interrupted (KeyboardInterrupt)", "exit")
     except MemoryError as exc:
-        outcome = ("fail", "Your code ran out of memory (MemoryError)" + _learner_location(exc), None)
+        message = "Your code ran out of memory (MemoryError)" + _learner_location(exc)
+        outcome = ("fail", message, None)
     except _BaseException as exc:
         outcome = ("fail", _describe(exc) + _learner_location(exc), None)
     finally:

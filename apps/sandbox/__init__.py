@@ -1,0 +1,25 @@
+"""The sandbox: run learners' JavaScript and Python in a bubblewrap jail (plain Python, no Django).
+
+    from apps.sandbox import Limits, RunResult, run, preflight, SandboxUnavailable
+    from apps.sandbox import GradeResult, TestResult, grade
+
+See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md for the harness.
+"""
+
+from .api import run
+from .grader import grade
+from .limits import LANGUAGES, Limits
+from .preflight import preflight
+from .results import GradeResult, RunResult, SandboxUnavailable, TestResult
+
+__all__ = [
+    "LANGUAGES",
+    "GradeResult",
+    "Limits",
+    "RunResult",
+    "SandboxUnavailable",
+    "TestResult",
+    "grade",
+    "preflight",
+    "run",
+]

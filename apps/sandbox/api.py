@@ -1,0 +1,36 @@
+"""run(): one file of code in the jail."""
+
+from __future__ import annotations
+
+import re
+
+from .jail import Job, execute
+from .limits import Limits
+from .results import RunResult
+from .runtimes import BOX, get_runtime
+
+_FILENAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
+
+
+def run(
+    *,
+    language: str,
+    code: str,
+    limits: Limits | None = None,
+    filename: str | None = None,
+) -> RunResult:
+    """Run one file of `code` in the jail and report how it ended. When the jail cannot be built
+    the verdict is `sandbox_error` with the reason in `stderr`; the code never runs unconfined."""
+    runtime = get_runtime(language)
+    limits = limits or Limits.for_language(language)
+    filename = filename or runtime.default_filename
+    plain = _FILENAME.match(filename) and ".." not in filename
+    if not plain or not filename.endswith(runtime.extensions):
+        raise ValueError(f"bad file name {filename!r} for {language}")
+    job = Job(
+        runtime=runtime,
+        limits=limits,
+        files={filename: code.encode("utf-8", "replace")},
+        argv=runtime.command(f"{BOX}/{filename}", limits),
+    )
+    return execute(job).result

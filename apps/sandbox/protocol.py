@@ -1,0 +1,123 @@
+"""The results channel between a harness runner (inside the jail) and the grader.
+
+The runner writes JSON lines to a descriptor of its own (never stdout):
+
+    {"nonce": N, "type": "plan",   "tests": [{"id": 0, "name": "...", "file": "tests.js"}, ...]}
+    {"nonce": N, "type": "result", "id": 0, "status": "pass"|"fail"|"error",
+                                   "message": str|null, "output": str|null, "kind": str|null}
+    {"nonce": N, "type": "done"}
+    {"nonce": N, "type": "fatal",  "message": "..."}     (the tests could not start)
+
+`kind` qualifies an error: "load" (the learner's code failed to load), "timeout" (the runner's
+per-test timeout), "exit" (the code called exit during a test).
+
+Parsing is strict and first-wins: a line whose nonce is not the run's exact nonce is ignored; the
+first plan is the plan; a result counts only for a planned id, and only the first one per id; a
+result or done before the plan is ignored.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass, field
+
+STATUSES = ("pass", "fail", "error")
+MAX_NAME = 500
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTest:
+    id: int
+    name: str
+    file: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedResult:
+    status: str
+    message: str | None
+    output: str | None
+    kind: str | None
+
+
+@dataclass(slots=True)
+class Channel:
+    plan: list[PlannedTest] | None = None
+    results: dict[int, ReportedResult] = field(default_factory=dict)
+    done: bool = False
+    fatal: str | None = None
+    ignored_lines: int = 0
+
+
+def _text(value: object, limit: int = 100_000) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:limit] if isinstance(value, str) else None
+
+
+def parse_channel(data: bytes, nonce: str) -> Channel:
+    channel = Channel()
+    expected = nonce.encode("ascii")
+    for raw in data.split(b"\n"):
+        if not raw.strip():
+            continue
+        try:
+            line = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            channel.ignored_lines += 1
+            continue
+        if not isinstance(line, dict):
+            channel.ignored_lines += 1
+            continue
+        given = line.get("nonce")
+        if not isinstance(given, str) or not hmac.compare_digest(given.encode("utf-8"), expected):
+            channel.ignored_lines += 1
+            continue
+        kind = line.get("type")
+        if kind == "plan" and channel.plan is None:
+            channel.plan = _parse_plan(line.get("tests"))
+            if channel.plan is None:
+                channel.ignored_lines += 1
+        elif kind == "result" and channel.plan is not None and not channel.done:
+            _add_result(channel, line)
+        elif kind == "done" and channel.plan is not None:
+            channel.done = True
+        elif kind == "fatal" and channel.fatal is None:
+            channel.fatal = _text(line.get("message"), 2000) or "the test runner failed"
+        else:
+            channel.ignored_lines += 1
+    return channel
+
+
+def _parse_plan(tests: object) -> list[PlannedTest] | None:
+    if not isinstance(tests, list):
+        return None
+    plan = []
+    seen = set()
+    for entry in tests:
+        if not isinstance(entry, dict):
+            return None
+        test_id, name = entry.get("id"), entry.get("name")
+        if not isinstance(test_id, int) or isinstance(test_id, bool) or test_id in seen:
+            return None
+        if not isinstance(name, str):
+            return None
+        seen.add(test_id)
+        plan.append(PlannedTest(test_id, name[:MAX_NAME], _text(entry.get("file"), 200)))
+    return plan
+
+
+def _add_result(channel: Channel, line: dict) -> None:
+    test_id = line.get("id")
+    planned = {test.id for test in channel.plan or ()}
+    status = line.get("status")
+    if test_id not in planned or test_id in channel.results or status not in STATUSES:
+        channel.ignored_lines += 1
+        return
+    channel.results[test_id] = ReportedResult(
+        status=status,
+        message=_text(line.get("message"), 10_000),
+        output=_text(line.get("output"), 20_000),
+        kind=_text(line.get("kind"), 20),
+    )
