@@ -16,7 +16,7 @@ from bench.common import print_table
 def main(argv: list[str]) -> int:
     names = sorted(
         module.name.removeprefix("bench_")
-        for module in pkgutil.iter_modules([str(Path(__file__).parent))])
+        for module in pkgutil.iter_modules([str(Path(__file__).parent)])
         if module.name.startswith("bench_")
     )
     wanted = argv or names

@@ -1,9 +1,9 @@
 """Friendly error pages."""
 
 from django.http import HttpResponse, HttpResponseServerError
-from django.views.decorators.http import require_GET
 from django.shortcuts import render
 from django.template.loader import get_template
+from django.views.decorators.http import require_GET
 
 
 def page_not_found(request, exception):

@@ -11,7 +11,8 @@ class User(AbstractUser):
     by staff (`is_instructor`); staff are Django's `is_staff` users."""
 
     display_name = models.CharField(max_length=80, blank=True)
-    time_zone = models.CharField(max_length=64, default="UTC", choices=TIME_ZONE_CHOICES)
+    # Validated against zoneinfo in forms; no model choices, so tzdata updates need no migration.
+    time_zone = models.CharField(max_length=64, default="UTC")
     is_instructor = models.BooleanField(
         default=False, help_text="Instructors create cohorts and follow their learners."
     )

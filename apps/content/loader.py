@@ -203,9 +203,7 @@ class _FileReader:
             return None
         return data
 
-    def check_fields(
-        self, data: dict, spec: dict[str, bool], what: str, line: int | None
-    ) -> bool:
+    def check_fields(self, data: dict, spec: dict[str, bool], what: str, line: int | None) -> bool:
         ok = True
         for name in data:
             if name not in spec:
@@ -315,9 +313,7 @@ def _read_lesson(
     if not delimiters:
         reader.problem("cards", "a lesson needs at least one card (a '+++' block)", body_line)
     if len(delimiters) % 2:
-        reader.problem(
-            "cards", "a card's '+++' block is never closed", body_line + delimiters[-1]
-        )
+        reader.problem("cards", "a card's '+++' block is never closed", body_line + delimiters[-1])
         delimiters = delimiters[:-1]
     for position, pair in enumerate(range(0, len(delimiters), 2)):
         start, stop = delimiters[pair], delimiters[pair + 1]

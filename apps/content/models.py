@@ -49,6 +49,8 @@ class Lesson(models.Model):
     is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Changes whenever the lesson or one of its cards changes: the key of the cached card list.
+    cards_version = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = LiveQuerySet.as_manager()
 
@@ -143,6 +145,9 @@ class Exercise(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("exercises:detail", args=[self.slug])
+
     @property
     def extension(self) -> str:
         return "js" if self.language == self.Language.JAVASCRIPT else "py"
@@ -159,9 +164,6 @@ class Exercise(models.Model):
         link = self.card_links.select_related("card").order_by("position").first()
         return link.card if link else None
 
-    def get_absolute_url(self) -> str:
-        return reverse("exercises:detail", args=[self.slug])
-
 
 class ExerciseCard(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="card_links")
@@ -173,3 +175,6 @@ class ExerciseCard(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["exercise", "card"], name="unique_exercise_card")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise_id} practises {self.card_id}"

@@ -1,6 +1,6 @@
 """Reads over the course tables."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import Card, Lesson, Track
@@ -28,15 +28,16 @@ def track_lessons(*, track: Track) -> QuerySet[Lesson]:
 
 
 def lesson_get(*, track_slug: str, slug: str) -> Lesson:
-    live_cards = Card.objects.live().order_by("order")
     return get_object_or_404(
-        Lesson.objects.live()
-        .filter(track__is_retired=False)
-        .select_related("track")
-        .prefetch_related(Prefetch("cards", queryset=live_cards, to_attr="live_cards")),
+        Lesson.objects.live().filter(track__is_retired=False).select_related("track"),
         track__slug=track_slug,
         slug=slug,
     )
+
+
+def lesson_cards(*, lesson: Lesson) -> QuerySet[Card]:
+    """Lazy: the page's cached card list evaluates it only on a cache miss."""
+    return lesson.cards.live().order_by("order", "slug")
 
 
 def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:

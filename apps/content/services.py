@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def track_render(*, track: Track) -> None:
 
 def lesson_render(*, lesson: Lesson) -> None:
     lesson.intro_html = render_markdown(lesson.intro_md)
+
+
+def lesson_version_bump(*, lesson_ids) -> None:
+    """Invalidate the cached card lists of these lessons (cards changed, moved or retired)."""
+    for lesson_id in set(lesson_ids):
+        Lesson.objects.filter(pk=lesson_id).update(cards_version=uuid.uuid4().hex)
 
 
 def card_render(*, card: Card) -> None:
@@ -75,13 +82,16 @@ class _Sync:
         row.save()
         return row, True
 
-    def retire_unseen(self) -> None:
+    def retire_unseen(self) -> list:
         gone = [
-            row.pk for slug, row in self.existing.items() if slug not in self.seen and not row.is_retired
+            row
+            for slug, row in self.existing.items()
+            if slug not in self.seen and not row.is_retired
         ]
         if gone:
-            self.model.objects.filter(pk__in=gone).update(is_retired=True)
+            self.model.objects.filter(pk__in=[row.pk for row in gone]).update(is_retired=True)
             self.summary.retired += len(gone)
+        return gone
 
 
 def _apply(course: Course) -> ImportSummary:
@@ -103,6 +113,7 @@ def _apply(course: Course) -> ImportSummary:
 
     lessons = _Sync(Lesson, summary)
     cards = _Sync(Card, summary)
+    changed_lessons: set[int] = set()
     for data in course.lessons:
         fields = {
             "track": track_rows[data.track_slug],
@@ -112,9 +123,11 @@ def _apply(course: Course) -> ImportSummary:
             "intro_md": data.intro_md,
             "source_path": data.source_path,
         }
-        lesson, _ = lessons.upsert(
+        lesson, lesson_changed = lessons.upsert(
             data.slug, data.source_hash, fields, lambda row: lesson_render(lesson=row)
         )
+        if lesson_changed:
+            changed_lessons.add(lesson.pk)
         for card in data.cards:
             fields = {
                 "lesson": lesson,
@@ -126,7 +139,15 @@ def _apply(course: Course) -> ImportSummary:
                 "follow_ups": card.follow_ups,
                 "order": card.order,
             }
-            cards.upsert(card.slug, card.source_hash, fields, lambda row: card_render(card=row))
+            previous = cards.existing.get(card.slug)
+            previous_lesson_id = previous.lesson_id if previous else None
+            _, card_changed = cards.upsert(
+                card.slug, card.source_hash, fields, lambda row: card_render(card=row)
+            )
+            if card_changed:
+                changed_lessons.add(lesson.pk)
+                if previous_lesson_id is not None:
+                    changed_lessons.add(previous_lesson_id)
 
     exercises = _Sync(Exercise, summary)
     card_ids = dict(Card.objects.values_list("slug", "pk"))
@@ -156,8 +177,11 @@ def _apply(course: Course) -> ImportSummary:
             )
 
     # Children first, so a retired track never hides a card that was merely moved.
-    for sync in (exercises, cards, lessons, tracks):
-        sync.retire_unseen()
+    exercises.retire_unseen()
+    changed_lessons.update(card.lesson_id for card in cards.retire_unseen())
+    lessons.retire_unseen()
+    tracks.retire_unseen()
+    lesson_version_bump(lesson_ids=changed_lessons)
     return summary
 
 

@@ -3,17 +3,23 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.content import selectors
+from apps.study import selectors as study_selectors
 
 
 @require_GET
 def home(request):
-    return render(request, "content/home.html", {"tracks": selectors.track_list()})
+    tracks = study_selectors.progress_attach_to_tracks(
+        user=request.user, tracks=selectors.track_list()
+    )
+    return render(request, "content/home.html", {"tracks": tracks})
 
 
 @require_GET
 def track_detail(request, track_slug: str):
     track = selectors.track_get(slug=track_slug)
-    lessons = selectors.track_lessons(track=track)
+    lessons = study_selectors.progress_attach_to_lessons(
+        user=request.user, track=track, lessons=selectors.track_lessons(track=track)
+    )
     return render(request, "content/track.html", {"track": track, "lessons": lessons})
 
 
@@ -24,7 +30,9 @@ def lesson_detail(request, track_slug: str, lesson_slug: str):
     context = {
         "lesson": lesson,
         "track": lesson.track,
-        "cards": lesson.live_cards,
+        "cards": study_selectors.lesson_study_attach(
+            user=request.user, lesson=lesson, cards=selectors.lesson_cards(lesson=lesson)
+        ),
         "previous": previous,
         "following": following,
     }

@@ -86,7 +86,9 @@ def test_the_shipped_course_has_every_item_of_the_material():
         "microservices-fundamentals": "Microservices fundamentals",
         "microservices-trick-questions": "Microservices trick questions",
     }
-    fundamentals = [lesson for lesson in course.lessons if lesson.track_slug == "microservices-fundamentals"]
+    fundamentals = [
+        lesson for lesson in course.lessons if lesson.track_slug == "microservices-fundamentals"
+    ]
     assert len(fundamentals) == 7, "one lesson per section of the material"
     for card in cards:
         assert 3 <= len(card.key_points) <= 6, card.slug
@@ -118,8 +120,10 @@ def test_code_is_highlighted_on_the_server_and_html_is_stored(tree):
 def test_scripts_and_event_handlers_are_stripped(tree):
     lesson = tree / "demo" / "01-lesson.md"
     lesson.write_text(
-        LESSON.replace("Yes.", 'Yes <script>alert(1)</script><img src=x onerror="alert(2)"> '
-                       '[x](javascript:alert(3))')
+        LESSON.replace(
+            "Yes.",
+            'Yes <script>alert(1)</script><img src=x onerror="alert(2)"> [x](javascript:alert(3))',
+        )
     )
     content_import(root=tree)
     html = Card.objects.get(slug="demo-second").answer_html
@@ -167,28 +171,65 @@ def test_check_validates_without_writing(tree, capsys):
 
 
 BROKEN = [
-    ("broken yaml", lambda t: t.replace("kind: qa", "kind: [qa"), "01-lesson.md", "card: invalid YAML"),
-    ("missing field", lambda t: t.replace("question: What is first?\n", ""), "01-lesson.md",
-     "card demo-first.question: is required"),
-    ("unknown field", lambda t: t.replace("kind: qa", "kind: qa\ndifficulty: 3"), "01-lesson.md",
-     "card demo-first.difficulty: unknown field"),
-    ("wrong kind", lambda t: t.replace("kind: qa", "kind: quiz"), "01-lesson.md",
-     "card demo-first.kind: must be one of scenario, qa, trick"),
-    ("duplicate id", lambda t: t.replace("id: demo-second", "id: demo-first"), "01-lesson.md",
-     "card.id: duplicate id 'demo-first'"),
-    ("too few key points", lambda t: t.replace("key_points: [a, b, c]", "key_points: [a]"),
-     "01-lesson.md", "card demo-second.key_points: must have 3 to 6 items"),
+    (
+        "broken yaml",
+        lambda t: t.replace("kind: qa", "kind: [qa"),
+        "01-lesson.md",
+        "card: invalid YAML",
+    ),
+    (
+        "missing field",
+        lambda t: t.replace("question: What is first?\n", ""),
+        "01-lesson.md",
+        "card demo-first.question: is required",
+    ),
+    (
+        "unknown field",
+        lambda t: t.replace("kind: qa", "kind: qa\ndifficulty: 3"),
+        "01-lesson.md",
+        "card demo-first.difficulty: unknown field",
+    ),
+    (
+        "wrong kind",
+        lambda t: t.replace("kind: qa", "kind: quiz"),
+        "01-lesson.md",
+        "card demo-first.kind: must be one of scenario, qa, trick",
+    ),
+    (
+        "duplicate id",
+        lambda t: t.replace("id: demo-second", "id: demo-first"),
+        "01-lesson.md",
+        "card.id: duplicate id 'demo-first'",
+    ),
+    (
+        "too few key points",
+        lambda t: t.replace("key_points: [a, b, c]", "key_points: [a]"),
+        "01-lesson.md",
+        "card demo-second.key_points: must have 3 to 6 items",
+    ),
     ("unclosed card", lambda t: t + "\n+++\nid: demo-third\n", "01-lesson.md", "is never closed"),
-    ("no front matter", lambda t: t.replace("---\nid: demo-lesson", "id: demo-lesson", 1),
-     "01-lesson.md", "front matter: the file must start with a line '---'"),
-    ("empty answer", lambda t: t.replace("Yes.\n", ""), "01-lesson.md",
-     "card demo-second.answer: the answer"),
+    (
+        "no front matter",
+        lambda t: t.replace("---\nid: demo-lesson", "id: demo-lesson", 1),
+        "01-lesson.md",
+        "front matter: the file must start with a line '---'",
+    ),
+    (
+        "empty answer",
+        lambda t: t.replace("Yes.\n", ""),
+        "01-lesson.md",
+        "card demo-second.answer: the answer",
+    ),
 ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("case", "mutate", "filename", "expected"), BROKEN, ids=[b[0] for b in BROKEN])
-def test_bad_input_names_the_file_and_field_and_writes_nothing(tree, case, mutate, filename, expected):
+@pytest.mark.parametrize(
+    ("case", "mutate", "filename", "expected"), BROKEN, ids=[b[0] for b in BROKEN]
+)
+def test_bad_input_names_the_file_and_field_and_writes_nothing(
+    tree, case, mutate, filename, expected
+):
     content_import(root=tree)
     before = list(Card.objects.values_list("slug", "answer_md", "is_retired"))
     lesson = tree / "demo" / "01-lesson.md"
@@ -234,12 +275,23 @@ def test_exercises_are_imported_with_their_files_and_cards(tree):
 @pytest.mark.parametrize(
     ("break_it", "expected"),
     [
-        (lambda f: (f / "tests.py").unlink(), "content/exercises/demo-exercise/tests.py: file: missing"),
+        (
+            lambda f: (f / "tests.py").unlink(),
+            "content/exercises/demo-exercise/tests.py: file: missing",
+        ),
         (lambda f: (f / "wrong" / "subtracts.py").unlink(), "wrong: missing"),
-        (lambda f: (f / "exercise.md").write_text((f / "exercise.md").read_text().replace(
-            "[demo-first]", "[no-such-card]")), "exercise.cards: unknown card id 'no-such-card'"),
-        (lambda f: (f / "exercise.md").write_text((f / "exercise.md").read_text().replace(
-            "python", "cobol")), "exercise.language: must be one of javascript, python"),
+        (
+            lambda f: (f / "exercise.md").write_text(
+                (f / "exercise.md").read_text().replace("[demo-first]", "[no-such-card]")
+            ),
+            "exercise.cards: unknown card id 'no-such-card'",
+        ),
+        (
+            lambda f: (f / "exercise.md").write_text(
+                (f / "exercise.md").read_text().replace("python", "cobol")
+            ),
+            "exercise.language: must be one of javascript, python",
+        ),
     ],
     ids=["missing tests", "no wrong solution", "unknown card", "unknown language"],
 )

@@ -4,15 +4,33 @@ import pytest
 from django.urls import reverse
 
 from apps.content.models import Card, Lesson, Track
+from apps.content.services import content_import
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree_course(tmp_path):
+    root = tmp_path / "content"
+    (root / "demo").mkdir(parents=True)
+    (root / "demo" / "track.md").write_text("---\nid: demo\ntitle: Demo\norder: 1\n---\n")
+    (root / "demo" / "01-lesson.md").write_text(
+        "---\nid: demo-lesson\ntitle: Demo lesson\norder: 1\n---\n\n+++\nid: demo-card\n"
+        "kind: qa\nquestion: Why?\nkey_points: [a, b, c]\n+++\nThe first answer.\n"
+    )
+    content_import(root=root)
+    return root, Lesson.objects.get(slug="demo-lesson")
 
 
 def test_home_lists_the_three_tracks_with_card_counts(client, course):
     response = client.get(reverse("home"))
     assert response.status_code == 200
     html = response.content.decode()
-    for title in ("JavaScript async patterns", "Microservices fundamentals", "Microservices trick questions"):
+    for title in (
+        "JavaScript async patterns",
+        "Microservices fundamentals",
+        "Microservices trick questions",
+    ):
         assert title in html
     assert "30 cards" in html
     assert "15 cards" in html
@@ -39,7 +57,9 @@ def test_lesson_page_hides_answers_behind_a_control_that_needs_no_javascript(cli
     assert card.answer_html[:80] in html
 
 
-def test_lesson_page_serves_stored_html_without_rendering_markdown(client, course, django_assert_max_num_queries):
+def test_lesson_page_serves_stored_html_without_rendering_markdown(
+    client, course, django_assert_max_num_queries
+):
     lesson = Lesson.objects.get(slug="ms-general-concepts")
     with django_assert_max_num_queries(8):
         response = client.get(lesson.get_absolute_url())
@@ -83,3 +103,21 @@ def test_custom_404_page(client, db):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "couldn't find that page" in response.content.decode()
+
+
+def test_visitors_see_an_edited_card_at_once_despite_the_page_cache(client, tree_course):
+    root, lesson = tree_course
+    assert "The first answer." in client.get(lesson.get_absolute_url()).content.decode()
+    lesson_file = root / "demo" / "01-lesson.md"
+    lesson_file.write_text(lesson_file.read_text().replace("The first answer.", "A fresh answer."))
+    content_import(root=root)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert "A fresh answer." in html
+    assert "The first answer." not in html
+
+
+def test_a_cached_lesson_page_costs_two_queries(client, tree_course, django_assert_num_queries):
+    _, lesson = tree_course
+    client.get(lesson.get_absolute_url())
+    with django_assert_num_queries(2):  # the lesson (with its track) and its neighbours
+        assert client.get(lesson.get_absolute_url()).status_code == 200

@@ -5,127 +5,203 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Card',
+            name="Card",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('kind', models.CharField(choices=[('scenario', 'Scenario'), ('qa', 'Question'), ('trick', 'Trick question')], max_length=16)),
-                ('question_md', models.TextField()),
-                ('question_html', models.TextField(editable=False)),
-                ('answer_md', models.TextField()),
-                ('answer_html', models.TextField(editable=False)),
-                ('key_points', models.JSONField(default=list)),
-                ('key_points_text', models.TextField(blank=True, editable=False)),
-                ('pitfall_md', models.TextField(blank=True)),
-                ('pitfall_html', models.TextField(blank=True, editable=False)),
-                ('follow_ups', models.JSONField(blank=True, default=list)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("scenario", "Scenario"),
+                            ("qa", "Question"),
+                            ("trick", "Trick question"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("question_md", models.TextField()),
+                ("question_html", models.TextField(editable=False)),
+                ("answer_md", models.TextField()),
+                ("answer_html", models.TextField(editable=False)),
+                ("key_points", models.JSONField(default=list)),
+                ("key_points_text", models.TextField(blank=True, editable=False)),
+                ("pitfall_md", models.TextField(blank=True)),
+                ("pitfall_html", models.TextField(blank=True, editable=False)),
+                ("follow_ups", models.JSONField(blank=True, default=list)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False)),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'ordering': ['lesson__track__order', 'lesson__order', 'order', 'slug'],
+                "ordering": ["lesson__track__order", "lesson__order", "order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('language', models.CharField(choices=[('javascript', 'JavaScript'), ('python', 'Python')], max_length=16)),
-                ('prompt_md', models.TextField()),
-                ('prompt_html', models.TextField(editable=False)),
-                ('interview_angle_md', models.TextField(blank=True)),
-                ('interview_angle_html', models.TextField(blank=True, editable=False)),
-                ('starter_code', models.TextField()),
-                ('example_tests', models.TextField(help_text='Visible example tests (shown to learners).')),
-                ('hidden_tests', models.TextField(help_text='Hidden tests (learners see names and results).')),
-                ('solution_code', models.TextField()),
-                ('wrong_solutions', models.JSONField(default=dict, help_text='File name to source of each classic mistake; all must fail.')),
-                ('limits', models.JSONField(blank=True, default=dict)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('source_path', models.CharField(blank=True, editable=False, max_length=300)),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("javascript", "JavaScript"), ("python", "Python")], max_length=16
+                    ),
+                ),
+                ("prompt_md", models.TextField()),
+                ("prompt_html", models.TextField(editable=False)),
+                ("interview_angle_md", models.TextField(blank=True)),
+                ("interview_angle_html", models.TextField(blank=True, editable=False)),
+                ("starter_code", models.TextField()),
+                (
+                    "example_tests",
+                    models.TextField(help_text="Visible example tests (shown to learners)."),
+                ),
+                (
+                    "hidden_tests",
+                    models.TextField(help_text="Hidden tests (learners see names and results)."),
+                ),
+                ("solution_code", models.TextField()),
+                (
+                    "wrong_solutions",
+                    models.JSONField(
+                        default=dict,
+                        help_text="File name to source of each classic mistake; all must fail.",
+                    ),
+                ),
+                ("limits", models.JSONField(blank=True, default=dict)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False)),
+                ("source_path", models.CharField(blank=True, editable=False, max_length=300)),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'ordering': ['order', 'slug'],
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('intro_md', models.TextField(blank=True)),
-                ('intro_html', models.TextField(blank=True, editable=False)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('source_path', models.CharField(blank=True, editable=False, max_length=300)),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("intro_md", models.TextField(blank=True)),
+                ("intro_html", models.TextField(blank=True, editable=False)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False)),
+                ("source_path", models.CharField(blank=True, editable=False, max_length=300)),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'ordering': ['track__order', 'order', 'slug'],
+                "ordering": ["track__order", "order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Track',
+            name="Track",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('intro_md', models.TextField(blank=True)),
-                ('intro_html', models.TextField(blank=True, editable=False)),
-                ('order', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('source_path', models.CharField(blank=True, editable=False, max_length=300)),
-                ('source_hash', models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("intro_md", models.TextField(blank=True)),
+                ("intro_html", models.TextField(blank=True, editable=False)),
+                ("order", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False)),
+                ("source_path", models.CharField(blank=True, editable=False, max_length=300)),
+                ("source_hash", models.CharField(blank=True, editable=False, max_length=64)),
             ],
             options={
-                'ordering': ['order', 'slug'],
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='ExerciseCard',
+            name="ExerciseCard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('card', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exercise_links', to='content.card')),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='card_links', to='content.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "card",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="exercise_links",
+                        to="content.card",
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="card_links",
+                        to="content.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='exercise',
-            name='cards',
-            field=models.ManyToManyField(related_name='exercises', through='content.ExerciseCard', to='content.card'),
+            model_name="exercise",
+            name="cards",
+            field=models.ManyToManyField(
+                related_name="exercises", through="content.ExerciseCard", to="content.card"
+            ),
         ),
         migrations.AddField(
-            model_name='card',
-            name='lesson',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cards', to='content.lesson'),
+            model_name="card",
+            name="lesson",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cards",
+                to="content.lesson",
+            ),
         ),
         migrations.AddField(
-            model_name='lesson',
-            name='track',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lessons', to='content.track'),
+            model_name="lesson",
+            name="track",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lessons",
+                to="content.track",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='exercisecard',
-            constraint=models.UniqueConstraint(fields=('exercise', 'card'), name='unique_exercise_card'),
+            model_name="exercisecard",
+            constraint=models.UniqueConstraint(
+                fields=("exercise", "card"), name="unique_exercise_card"
+            ),
         ),
     ]

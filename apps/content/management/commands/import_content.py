@@ -22,8 +22,6 @@ class Command(BaseCommand):
         except ContentError as exc:
             count = len(exc.problems)
             noun = "problem" if count == 1 else "problems"
-            raise CommandError(
-                f"content has {count} {noun}; nothing was imported:\n{exc}"
-            ) from exc
+            raise CommandError(f"content has {count} {noun}; nothing was imported:\n{exc}") from exc
         prefix = "check passed (nothing written): would have " if check else ""
         self.stdout.write(f"{prefix}{summary}")
