@@ -177,6 +177,15 @@ CELERY_BEAT_SCHEDULE["exercises-submissions-sweep"] = {
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Per-process memory cache: cached visitor pages are keyed by the content generation (a row in
+# the database), so processes never need to tell each other about changes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -10,6 +10,14 @@ from apps.content.services import content_import
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (the database is fresh too, generations restart)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def course(db):
     """The real course from content/, imported into the test database."""

@@ -12,11 +12,11 @@ class RenderOnSaveAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         type(self).render(obj)
         super().save_model(request, obj, form, change)
-        lesson_ids = [obj.pk] if isinstance(obj, Lesson) else []
-        if isinstance(obj, Card):
-            lesson_ids = [obj.lesson_id]
-        if lesson_ids:
-            services.lesson_version_bump(lesson_ids=lesson_ids)
+        services.content_generation_bump()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.content_generation_bump()
 
 
 @admin.register(Track)

@@ -10,6 +10,16 @@ from django.db import models
 from django.urls import reverse
 
 
+class ContentGeneration(models.Model):
+    """One row counting content writes (imports, admin saves): part of the key of every cached
+    page, so a change is visible on the next request in every web process."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content generation {self.value}"
+
+
 class LiveQuerySet(models.QuerySet):
     def live(self):
         return self.filter(is_retired=False)
@@ -49,8 +59,6 @@ class Lesson(models.Model):
     is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
-    # Changes whenever the lesson or one of its cards changes: the key of the cached card list.
-    cards_version = models.CharField(max_length=32, blank=True, editable=False)
 
     objects = LiveQuerySet.as_manager()
 

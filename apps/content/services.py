@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
 from apps.content.loader import Course, course_read
-from apps.content.models import Card, Exercise, ExerciseCard, Lesson, Track
+from apps.content.models import Card, ContentGeneration, Exercise, ExerciseCard, Lesson, Track
 from apps.content.rendering import render_markdown
 
 
@@ -35,10 +35,10 @@ def lesson_render(*, lesson: Lesson) -> None:
     lesson.intro_html = render_markdown(lesson.intro_md)
 
 
-def lesson_version_bump(*, lesson_ids) -> None:
-    """Invalidate the cached card lists of these lessons (cards changed, moved or retired)."""
-    for lesson_id in set(lesson_ids):
-        Lesson.objects.filter(pk=lesson_id).update(cards_version=uuid.uuid4().hex)
+def content_generation_bump() -> None:
+    """Call after any write to the course: cached visitor pages are keyed by the generation."""
+    if not ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        ContentGeneration.objects.create(pk=1, value=1)
 
 
 def card_render(*, card: Card) -> None:
@@ -82,16 +82,15 @@ class _Sync:
         row.save()
         return row, True
 
-    def retire_unseen(self) -> list:
+    def retire_unseen(self) -> None:
         gone = [
-            row
+            row.pk
             for slug, row in self.existing.items()
             if slug not in self.seen and not row.is_retired
         ]
         if gone:
-            self.model.objects.filter(pk__in=[row.pk for row in gone]).update(is_retired=True)
+            self.model.objects.filter(pk__in=gone).update(is_retired=True)
             self.summary.retired += len(gone)
-        return gone
 
 
 def _apply(course: Course) -> ImportSummary:
@@ -113,7 +112,6 @@ def _apply(course: Course) -> ImportSummary:
 
     lessons = _Sync(Lesson, summary)
     cards = _Sync(Card, summary)
-    changed_lessons: set[int] = set()
     for data in course.lessons:
         fields = {
             "track": track_rows[data.track_slug],
@@ -123,11 +121,9 @@ def _apply(course: Course) -> ImportSummary:
             "intro_md": data.intro_md,
             "source_path": data.source_path,
         }
-        lesson, lesson_changed = lessons.upsert(
+        lesson, _ = lessons.upsert(
             data.slug, data.source_hash, fields, lambda row: lesson_render(lesson=row)
         )
-        if lesson_changed:
-            changed_lessons.add(lesson.pk)
         for card in data.cards:
             fields = {
                 "lesson": lesson,
@@ -139,15 +135,7 @@ def _apply(course: Course) -> ImportSummary:
                 "follow_ups": card.follow_ups,
                 "order": card.order,
             }
-            previous = cards.existing.get(card.slug)
-            previous_lesson_id = previous.lesson_id if previous else None
-            _, card_changed = cards.upsert(
-                card.slug, card.source_hash, fields, lambda row: card_render(card=row)
-            )
-            if card_changed:
-                changed_lessons.add(lesson.pk)
-                if previous_lesson_id is not None:
-                    changed_lessons.add(previous_lesson_id)
+            cards.upsert(card.slug, card.source_hash, fields, lambda row: card_render(card=row))
 
     exercises = _Sync(Exercise, summary)
     card_ids = dict(Card.objects.values_list("slug", "pk"))
@@ -176,12 +164,10 @@ def _apply(course: Course) -> ImportSummary:
                 for position, slug in enumerate(data.card_slugs)
             )
 
-    # Children first, so a retired track never hides a card that was merely moved.
-    exercises.retire_unseen()
-    changed_lessons.update(card.lesson_id for card in cards.retire_unseen())
-    lessons.retire_unseen()
-    tracks.retire_unseen()
-    lesson_version_bump(lesson_ids=changed_lessons)
+    for sync in (exercises, cards, lessons, tracks):
+        sync.retire_unseen()
+    if summary.created or summary.updated or summary.retired:
+        content_generation_bump()
     return summary
 
 

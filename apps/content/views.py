@@ -3,10 +3,12 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from apps.content import selectors
+from apps.content.page_cache import cache_for_visitors
 from apps.study import selectors as study_selectors
 
 
 @require_GET
+@cache_for_visitors
 def home(request):
     tracks = study_selectors.progress_attach_to_tracks(
         user=request.user, tracks=selectors.track_list()
@@ -15,6 +17,7 @@ def home(request):
 
 
 @require_GET
+@cache_for_visitors
 def track_detail(request, track_slug: str):
     track = selectors.track_get(slug=track_slug)
     lessons = study_selectors.progress_attach_to_lessons(
@@ -24,6 +27,7 @@ def track_detail(request, track_slug: str):
 
 
 @require_GET
+@cache_for_visitors
 def lesson_detail(request, track_slug: str, lesson_slug: str):
     lesson = selectors.lesson_get(track_slug=track_slug, slug=lesson_slug)
     previous, following = selectors.lesson_neighbours(lesson=lesson)

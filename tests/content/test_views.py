@@ -116,8 +116,29 @@ def test_visitors_see_an_edited_card_at_once_despite_the_page_cache(client, tree
     assert "The first answer." not in html
 
 
-def test_a_cached_lesson_page_costs_two_queries(client, tree_course, django_assert_num_queries):
+def test_a_visitor_s_repeat_lesson_page_costs_one_query(
+    client, tree_course, django_assert_num_queries
+):
+    _, lesson = tree_course
+    first = client.get(lesson.get_absolute_url()).content
+    with django_assert_num_queries(1):  # the content generation
+        response = client.get(lesson.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content == first
+
+
+def test_signed_in_pages_are_never_served_from_the_visitor_cache(client, tree_course, learner):
     _, lesson = tree_course
     client.get(lesson.get_absolute_url())
-    with django_assert_num_queries(2):  # the lesson (with its track) and its neighbours
-        assert client.get(lesson.get_absolute_url()).status_code == 200
+    client.force_login(learner)
+    html = client.get(lesson.get_absolute_url()).content.decode()
+    assert "Ada" in html
+    assert "csrfmiddlewaretoken" in html or "X-CSRFToken" in html
+
+
+def test_visitor_pages_carry_no_csrf_token_to_share(client, tree_course):
+    _, lesson = tree_course
+    for _ in range(2):
+        html = client.get(lesson.get_absolute_url()).content.decode()
+        assert "X-CSRFToken" not in html
+        assert "csrfmiddlewaretoken" not in html
