@@ -47,6 +47,7 @@ class Tick:
     label: str
     x: str = "0"
     y: str = "0"
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ def daily_chart(*, counts: list[tuple[date, int]]) -> DailyChart:
     x_ticks = []
     for index, (day, _) in enumerate(counts):
         if index % 7 == 1 or index == len(counts) - 1:
-            label = "today" if index == len(counts) - 1 else f"{day:%b} {day.day}"
-            x_ticks.append(Tick(label=label, x=_n(LEFT + index * slot + slot / 2)))
+            if index == len(counts) - 1:  # flush right, so the label stays inside the chart
+                x_ticks.append(Tick(label="today", x=_n(WIDTH - RIGHT), anchor="end"))
+            else:
+                label = f"{day:%b} {day.day}"
+                x_ticks.append(Tick(label=label, x=_n(LEFT + index * slot + slot / 2)))
     return DailyChart(bars=bars, y_ticks=y_ticks, x_ticks=x_ticks, maximum=maximum)

@@ -1,5 +1,5 @@
 """Study's entries in the main navigation: the review session with the number of cards due
-now (reviews due plus today's new cards), the dashboard and mock interviews."""
+now (reviews due plus today's new cards), and the dashboard (mock interviews start there)."""
 
 from django.urls import reverse
 
@@ -28,12 +28,6 @@ def nav_items(request) -> list[NavItem]:
             label="Progress",
             url=reverse("study:dashboard"),
             order=21,
-            current=current == "dashboard",
-        ),
-        NavItem(
-            label="Mock interview",
-            url=reverse("study:mock_new"),
-            order=22,
-            current=current.startswith("mock"),
+            current=current == "dashboard" or current.startswith("mock") or current == "data",
         ),
     ]

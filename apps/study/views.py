@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
@@ -242,7 +243,7 @@ def _mock_stage_context(*, mock, questions, now: datetime) -> dict:
     if current is not None:
         started = current.started_at or now
         elapsed = (now - started).total_seconds()
-        seconds_left = max(0, int(mock.seconds_per_question - elapsed))
+        seconds_left = max(0, math.ceil(mock.seconds_per_question - elapsed))
         context["seconds_left"] = seconds_left
         context["countdown"] = f"{seconds_left // 60}:{seconds_left % 60:02d}"
         context["key_points"] = list(enumerate(current.card.key_points or []))

@@ -30,6 +30,12 @@
     }
   }, true);
 
+  // A click (or Space/Enter) on "Show answer" arms at once; the toggle event comes a task later.
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details.answer > summary");
+    if (summary && !summary.parentElement.open) armRating(summary.closest(".study-card"));
+  }, true);
+
   // Capture phase: runs before htmx reads the form, so the duration goes with the request.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -38,15 +44,17 @@
     if (started) form.elements.duration_ms.value = String(Date.now() - started);
   }, true);
 
+  // The card "in view" on a lesson page: the first one not yet scrolled past (more than a few
+  // lines of it below the sticky header) whose top is in the upper part of the window.
   function visibleCard() {
-    var best = null;
-    var bestVisible = 0;
-    document.querySelectorAll(".study-card").forEach(function (card) {
-      var rect = card.getBoundingClientRect();
-      var visible = Math.min(rect.bottom, window.innerHeight) - Math.max(rect.top, 0);
-      if (visible > bestVisible) { best = card; bestVisible = visible; }
-    });
-    return best;
+    var header = document.querySelector(".site-header");
+    var top = header ? header.getBoundingClientRect().bottom : 0;
+    var cards = document.querySelectorAll(".study-card");
+    for (var i = 0; i < cards.length; i++) {
+      var rect = cards[i].getBoundingClientRect();
+      if (rect.bottom > top + 120 && rect.top < window.innerHeight * 0.6) return cards[i];
+    }
+    return null;
   }
 
   function activeCard() {
