@@ -7,9 +7,9 @@ See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md
 """
 
 from .api import run
+from .checks import preflight
 from .grader import grade
 from .limits import LANGUAGES, Limits
-from .preflight import preflight
 from .results import GradeResult, RunResult, SandboxUnavailable, TestResult
 
 __all__ = [

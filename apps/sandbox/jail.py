@@ -441,6 +441,7 @@ _MEMORY_PATTERNS = {
         "Array buffer allocation failed",
         "Fatal process out of memory",
         "Failed to allocate memory",
+        "could not allocate memory",
         "ERR_MEMORY_ALLOCATION_FAILED",
         "Fatal JavaScript invalid size error",
         "std::bad_alloc",

@@ -1,0 +1,45 @@
+"""Fixtures for the sandbox tests: run code in the real jail, then check that nothing escaped."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import pytest
+
+from apps.sandbox import Limits, RunResult, run
+from apps.sandbox.slots import processes_of_uid
+
+CANARY_VARIABLE = "PORTAL_SECRET_CANARY"
+
+# Small limits keep the suite fast on a shared 2-core machine.
+ATTACK_LIMITS = {"wall_seconds": 3, "cpu_seconds": 2}
+
+
+@pytest.fixture
+def canary(monkeypatch) -> str:
+    """A secret planted in the worker's environment; it must never reach the jail."""
+    value = "canary-" + secrets.token_hex(12)
+    monkeypatch.setenv(CANARY_VARIABLE, value)
+    return value
+
+
+def assert_contained(result: RunResult, canary: str) -> None:
+    assert canary not in result.stdout, "the worker's environment leaked into stdout"
+    assert canary not in result.stderr, "the worker's environment leaked into stderr"
+    if result.jail_uid is not None and result.jail_uid != os.getuid():
+        assert processes_of_uid(result.jail_uid) == [], "a process of the jail outlived the run"
+
+
+@pytest.fixture
+def jail(canary):
+    """jail(language, code, **limit_overrides) -> RunResult, checked for escapes."""
+
+    def run_contained(language: str, code: str, **overrides) -> RunResult:
+        limits = Limits.for_language(language, **{**ATTACK_LIMITS, **overrides})
+        result = run(language=language, code=code, limits=limits)
+        assert result.verdict != "sandbox_error", result.stderr
+        assert_contained(result, canary)
+        return result
+
+    return run_contained

@@ -1,0 +1,153 @@
+"""run(), Limits, preflight(), and what happens when the jail cannot be built."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from apps.sandbox import Limits, RunResult, SandboxUnavailable, preflight, run
+from apps.sandbox import checks as preflight_module
+from apps.sandbox import jail as jail_module
+from apps.sandbox.runtimes import Layout, Mount, get_runtime
+
+pytestmark = pytest.mark.sandbox
+
+CONTRACT_KEYS = {"verdict", "exit_code", "stdout", "stderr", "wall_ms", "cpu_ms", "truncated"}
+
+
+def test_limits_defaults_and_overrides():
+    js = Limits.for_language("javascript")
+    py = Limits.for_language("python", memory_mb=128, wall_seconds=2)
+    assert js.processes > py.processes
+    assert (py.memory_mb, py.wall_seconds, py.cpu_seconds) == (128, 2, 5.0)
+    assert Limits().allow_tmp_read is False
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"memory_mb": 100_000}, ValueError),
+        ({"wall_seconds": 0}, ValueError),
+        ({"processes": "many"}, ValueError),
+        ({"allow_tmp_read": "yes"}, ValueError),
+        ({"memory": 128}, TypeError),
+    ],
+)
+def test_limits_reject_bad_values(overrides, error):
+    with pytest.raises(error):
+        Limits.for_language("python", **overrides)
+
+
+def test_unknown_language_and_bad_file_names_are_refused():
+    with pytest.raises(ValueError):
+        run(language="ruby", code="puts 1")
+    with pytest.raises(ValueError):
+        run(language="python", code="print(1)", filename="../evil.py")
+    with pytest.raises(ValueError):
+        run(language="python", code="print(1)", filename="main.js")
+
+
+def test_python_runs_and_reports(jail):
+    result = jail("python", "import sys\nprint('hello')\nprint('oops', file=sys.stderr)\n")
+    assert result.verdict == "ok"
+    assert result.exit_code == 0
+    assert result.stdout == "hello\n"
+    assert result.stderr == "oops\n"
+    assert result.truncated is False
+    assert result.wall_ms >= 0 and result.cpu_ms >= 0
+    assert set(result.to_dict()) == CONTRACT_KEYS
+
+
+def test_javascript_runs_and_reports(jail):
+    result = jail("javascript", "console.log('hello'); console.error('oops'); process.exitCode = 3")
+    assert result.verdict == "runtime_error"
+    assert result.exit_code == 3
+    assert (result.stdout, result.stderr) == ("hello\n", "oops\n")
+
+
+def test_a_named_file_and_esm(jail):
+    result = jail("javascript", "export const x = 1; console.log(import.meta.url)")
+    assert result.verdict == "ok", result.stderr
+    result = run(language="javascript", code="console.log(__filename)", filename="solution.js")
+    assert result.stdout.strip() == "/box/solution.js"
+
+
+def test_output_past_the_cap_is_truncated_not_stopped(jail):
+    result = jail("python", "print('x' * 50_000)\nprint('end')", output_kb=8)
+    assert result.verdict == "ok"
+    assert result.truncated is True
+    assert len(result.stdout) == 8 * 1024
+
+
+def test_the_jail_runs_as_a_slot_uid_not_as_the_worker(jail):
+    result = jail("python", "import os\nprint(os.getuid(), os.getgid(), os.getgroups())")
+    uid, gid, groups = result.stdout.split(maxsplit=2)
+    if os.geteuid() == 0:
+        assert int(uid) == result.jail_uid != 0
+        assert int(gid) == result.jail_uid
+        assert groups.strip() == "[]", "no supplementary groups (root's group 0 above all)"
+    else:
+        assert int(uid) == os.getuid()
+
+
+def test_preflight_passes_here():
+    preflight()
+
+
+def test_preflight_names_a_missing_bwrap(monkeypatch):
+    def missing():
+        raise SandboxUnavailable("bwrap not found at /nowhere/bwrap")
+
+    monkeypatch.setattr(preflight_module, "bwrap_binary", missing)
+    with pytest.raises(SandboxUnavailable, match="bwrap not found"):
+        preflight()
+
+
+def test_preflight_names_disabled_user_namespaces(monkeypatch):
+    real = preflight_module._read_int
+
+    def fake(path):
+        return 0 if path.endswith("max_user_namespaces") else real(path)
+
+    monkeypatch.setattr(preflight_module, "_read_int", fake)
+    with pytest.raises(SandboxUnavailable, match="user namespaces are disabled"):
+        preflight()
+
+
+def test_a_missing_bwrap_is_a_sandbox_error_never_an_unconfined_run(monkeypatch):
+    monkeypatch.setattr(jail_module, "bwrap_binary", lambda: "/nonexistent/bwrap")
+    result = run(language="python", code="print('ran')")
+    assert result.verdict == "sandbox_error"
+    assert "bwrap could not be started" in result.stderr
+    assert "ran" not in result.stdout
+    assert result.exit_code is None
+
+
+def test_a_jail_that_cannot_be_built_is_a_sandbox_error(monkeypatch, tmp_path):
+    runtime = get_runtime("python")
+    layout = runtime.layout()
+    hidden = tmp_path / "hidden"
+    hidden.mkdir(mode=0o700)
+    os.chmod(tmp_path, 0o700)  # not reachable by the slot uid: bwrap fails to bind it
+    broken = Layout((*layout.mounts, Mount(str(hidden), "/hidden")), layout.symlinks)
+    if os.geteuid() != 0:
+        broken = Layout((*layout.mounts, Mount("/proc/1/root", "/hidden")), layout.symlinks)
+    monkeypatch.setattr(type(runtime), "layout", lambda self: broken)
+    result = run(language="python", code="print('ran')")
+    assert result.verdict == "sandbox_error", result
+    assert result.stderr.startswith("the jail could not be built: bwrap:")
+    assert result.stdout == ""
+
+
+def test_run_result_sandbox_error_shape():
+    result = RunResult.sandbox_error("reason")
+    assert result.to_dict() == {
+        "verdict": "sandbox_error",
+        "exit_code": None,
+        "stdout": "",
+        "stderr": "reason",
+        "wall_ms": 0,
+        "cpu_ms": 0,
+        "truncated": False,
+    }
