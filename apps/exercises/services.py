@@ -349,8 +349,10 @@ def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep
     for pk in dict.fromkeys([*summary.retried, *stale_ids]):
         try:
             grade_submission.publish(pk)
-        except Exception:
-            logger.warning("sweep: the broker refused submission %s; retrying next sweep", pk)
+        except Exception as exc:
+            logger.warning(
+                "sweep: the broker refused submission %s (%s); next sweep retries", pk, exc
+            )
             submission_mark_unpublished(submission_id=pk)
             summary.broker_down = True
             break

@@ -44,11 +44,11 @@ class SubmissionTask(DjangoTask):
     def _publish_or_mark(self, submission_id: int) -> None:
         try:
             self.publish(submission_id)
-        except Exception:
+        except Exception as exc:
             logger.warning(
-                "broker unavailable: submission %s stays queued for the sweep",
+                "broker unavailable (%s): submission %s stays queued for the sweep",
+                exc,
                 submission_id,
-                exc_info=True,
             )
             services.submission_mark_unpublished(submission_id=submission_id)
 

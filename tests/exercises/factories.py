@@ -103,3 +103,21 @@ def exercise_make(*, language: str = "javascript", slug: str | None = None, **fi
     exercise = Exercise.objects.create(slug=slug, **defaults)
     ExerciseCard.objects.create(exercise=exercise, card=card_make(), position=0)
     return exercise
+
+
+def content_subset(folder, *, exercises: list[str]):
+    """A content root holding every track of content/ but only the named exercise folders
+    (symlinks), so a test can import real exercises while others are mid-edit."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = Path(settings.CONTENT_DIR)
+    root = Path(folder)
+    (root / "exercises").mkdir(parents=True, exist_ok=True)
+    for track in source.iterdir():
+        if track.is_dir() and track.name != "exercises" and not track.name.startswith("."):
+            (root / track.name).symlink_to(track, target_is_directory=True)
+    for slug in exercises:
+        (root / "exercises" / slug).symlink_to(source / "exercises" / slug)
+    return root

@@ -173,6 +173,7 @@ def test_submit_without_htmx_redirects_to_the_page_with_the_live_status(
     assert "Waiting for a grader" in html
     assert f'hx-get="{reverse("exercises:submission", args=[submission.pk])}"' in html
     assert "Refresh the status" in html, "a no-JavaScript way to see the result"
+    assert '<noscript><meta http-equiv="refresh"' in html
 
 
 def test_submit_over_htmx_returns_the_polling_status_and_the_new_history(

@@ -321,15 +321,17 @@ class GradingStack:
 
     def configure_this_process(self) -> None:
         """Point this process's Celery app (the web side in tests) at the test broker."""
+        import kombu.pools
+
         from portal.celery import app
 
+        if app._pool is not None:  # connections made earlier point at another broker
+            app._pool.force_close_all()
+            app._pool = None
+        app.amqp._producer_pool = None
+        kombu.pools.reset()
         app.conf.broker_url = self.broker_url
         app.conf.broker_transport_options = self.transport_options
-        with contextlib.suppress(Exception):
-            app.pool.force_close_all()
-        app._pool = None
-        with contextlib.suppress(Exception):
-            app.amqp._producer_pool = None
 
     def start(self) -> None:
         self.redis.start()
