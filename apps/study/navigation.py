@@ -11,9 +11,12 @@ def nav_items(request) -> list[NavItem]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.boosted:
+        return []  # a fragment: the page around it already has its navigation
     match = getattr(request, "resolver_match", None)
     current = match.url_name if match and match.namespace == "study" else ""
-    due = selectors.due_summary(user=user, now=clock.now())
+    due = getattr(request, "study_due", None) or selectors.due_summary(user=user, now=clock.now())
     return [
         NavItem(
             label="Review",

@@ -240,12 +240,25 @@ def lesson_progress(*, cards: list[Card], states: Iterable[CardState]) -> Progre
 
 
 def lesson_progress_for_card(*, user, card: Card) -> Progress:
-    """The progress of the lesson holding `card`, after a rating on the lesson page."""
-    cards = list(Card.objects.live().filter(lesson_id=card.lesson_id).only("pk"))
-    states = CardState.objects.filter(user=user, card__in=cards).only(
-        "card_id", "state", "stability"
+    """The progress of the lesson holding `card`, after a rating on the lesson page (one
+    query)."""
+    figures = (
+        Card.objects.filter(LIVE_CARD, lesson_id=card.lesson_id)
+        .annotate(mine=FilteredRelation("study_states", condition=Q(study_states__user=user)))
+        .aggregate(
+            total=Count("pk"),
+            seen=Count("mine"),
+            learned=Count("mine", filter=Q(mine__state=CardState.State.REVIEW)),
+            mastered=Count(
+                "mine",
+                filter=Q(
+                    mine__state=CardState.State.REVIEW,
+                    mine__stability__gte=scheduling.MASTERED_STABILITY_DAYS,
+                ),
+            ),
+        )
     )
-    return lesson_progress(cards=cards, states=states)
+    return Progress(**figures)
 
 
 def card_for_review(*, slug: str) -> Card:
@@ -264,7 +277,9 @@ class ReviewItem:
     kind: str  # "due", "new" or "ahead" (a learning step shown early)
 
 
-def review_next(*, user, now: datetime, track: Track | None = None) -> ReviewItem | None:
+def review_next(
+    *, user, now: datetime, track: Track | None = None, plan: StudyPlan | None = None
+) -> ReviewItem | None:
     """The next card of a review session: due cards first (most overdue first), then new cards
     in course order up to the daily cap, then learning steps due within 20 minutes."""
     states = CardState.objects.filter(LIVE_STATE, user=user).select_related("card__lesson__track")
@@ -277,7 +292,7 @@ def review_next(*, user, now: datetime, track: Track | None = None) -> ReviewIte
     if due is not None:
         return ReviewItem(card=due.card, state=due, kind="due")
 
-    plan = study_plan_get(user=user)
+    plan = plan or study_plan_get(user=user)
     start = clock.day_start(user=user, day=clock.local_date(user=user, moment=now))
     new_today = CardState.objects.filter(user=user, created_at__gte=start).count()
     if new_today < plan.new_cards_per_day:

@@ -56,9 +56,6 @@ def review_record(
         duration_ms = min(max(int(duration_ms), 0), MAX_DURATION_MS)
 
     for attempt in range(_ATTEMPTS):
-        existing = ReviewLog.objects.filter(user=user, idempotency_key=key).first()
-        if existing is not None:
-            return existing
         try:
             with transaction.atomic():
                 return _review_apply(
@@ -66,8 +63,8 @@ def review_record(
                     source=source, key=key,
                 )  # fmt: skip
         except IntegrityError:
-            # Another request won a race: the same key (its log now exists, returned above on
-            # the next pass) or the first review of this card or day (retry on top of it).
+            # Another request won a race: the same key (the next pass finds its log under the
+            # lock and returns it) or the first review of this card or day (retry on top of it).
             if attempt == _ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
@@ -82,7 +79,8 @@ def _valid_rating(rating) -> int:
 
 def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     state = CardState.objects.select_for_update().filter(user=user, card=card).first()
-    # Checked again under the lock: a concurrent post with this key may have just committed.
+    # Checked under the lock, so a concurrent post with this key has either committed (and is
+    # found here) or will find this one.
     existing = ReviewLog.objects.filter(user=user, idempotency_key=key).first()
     if existing is not None:
         return existing

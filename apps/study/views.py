@@ -51,25 +51,24 @@ def _since(value: int | None, now: datetime) -> datetime:
     return min(max(start, now - MAX_SESSION), now)
 
 
-def _due_badge(user, now) -> selectors.DueSummary:
-    return selectors.due_summary(user=user, now=now)
+def _due_badge(request, now, *, plan=None) -> selectors.DueSummary:
+    """The due count, computed once per request: the navigation reuses it."""
+    request.study_due = selectors.due_summary(user=request.user, now=now, plan=plan)
+    return request.study_due
 
 
 # Review session ---------------------------------------------------------------------------
 
 
 def _session_context(request, *, now: datetime, since: datetime, track: Track | None) -> dict:
-    item = selectors.review_next(user=request.user, now=now, track=track)
+    plan = selectors.study_plan_get(user=request.user)
+    item = selectors.review_next(user=request.user, now=now, track=track, plan=plan)
     context = {
         "item": item,
         "since": int(since.timestamp()),
         "track": track,
-        "due": _due_badge(request.user, now),
-        "new_cards_form": NewCardsForm(
-            initial={
-                "new_cards_per_day": selectors.study_plan_get(user=request.user).new_cards_per_day
-            }
-        ),
+        "due": _due_badge(request, now, plan=plan),
+        "new_cards_form": NewCardsForm(initial={"new_cards_per_day": plan.new_cards_per_day}),
     }
     if item is None:
         context["summary"] = selectors.session_summary(user=request.user, since=since, now=now)
@@ -145,7 +144,7 @@ def rate(request, card_slug: str):
         context = {
             "card": card,
             "saved": saved,
-            "due": _due_badge(request.user, now),
+            "due": _due_badge(request, now),
             "progress": selectors.lesson_progress_for_card(user=request.user, card=card),
         }
         return render(request, "study/_rating.html#rated-response", context)
