@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .jail import Job, execute
+from .jail import MAX_FILE_BYTES, Job, execute
 from .limits import Limits
-from .results import RunResult
+from .results import RUNTIME_ERROR, RunResult
 from .runtimes import BOX, get_runtime
 
 _FILENAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
@@ -27,10 +27,14 @@ def run(
     plain = _FILENAME.match(filename) and ".." not in filename
     if not plain or not filename.endswith(runtime.extensions):
         raise ValueError(f"bad file name {filename!r} for {language}")
+    source = code.encode("utf-8", "replace")
+    if len(source) > MAX_FILE_BYTES:
+        message = f"The code is larger than the {MAX_FILE_BYTES // 1024} KB limit.\n"
+        return RunResult(RUNTIME_ERROR, None, "", message, 0, 0, False)
     job = Job(
         runtime=runtime,
         limits=limits,
-        files={filename: code.encode("utf-8", "replace")},
+        files={filename: source},
         argv=runtime.command(f"{BOX}/{filename}", limits),
     )
     return execute(job).result

@@ -11,7 +11,7 @@ import re
 import secrets
 import signal
 
-from .jail import RESULTS_FD, Execution, Job, execute
+from .jail import MAX_FILE_BYTES, RESULTS_FD, Execution, Job, execute
 from .limits import Limits
 from .protocol import Channel, PlannedTest, parse_channel
 from .results import (
@@ -22,6 +22,7 @@ from .results import (
     SANDBOX_ERROR,
     TIME_LIMIT,
     GradeResult,
+    RunResult,
     TestResult,
 )
 from .runtimes import get_runtime, harness_source
@@ -53,12 +54,20 @@ def grade(
     _check_test_files(tests, runtime.extensions)
     extension = runtime.extensions[0]
     nonce = secrets.token_hex(16)
+    submission = code.encode("utf-8", "replace")
+    if len(submission) > MAX_FILE_BYTES:
+        message = f"Your code is larger than the {MAX_FILE_BYTES // 1024} KB limit."
+        return GradeResult(
+            "error", message, [], RunResult(RUNTIME_ERROR, None, "", "", 0, 0, False)
+        )
     files = {
         runtime.runner_name: harness_source(runtime.runner_name),
-        f"submission{extension}": code.encode("utf-8", "replace"),
+        f"submission{extension}": submission,
     }
     for name, source in tests.items():
         files[name] = source.encode("utf-8", "replace")
+        if len(files[name]) > MAX_FILE_BYTES:
+            raise ValueError(f"test file {name} is larger than {MAX_FILE_BYTES} bytes")
     job = Job(
         runtime=runtime,
         limits=limits,

@@ -53,6 +53,7 @@ logger = logging.getLogger("apps.sandbox")
 
 RESULTS_FD = "@RESULTS_FD@"  # placeholder in a Job's argv, replaced by the descriptor number
 RESULTS_CAP = 2 * MB
+MAX_FILE_BYTES = 1 * MB  # per file placed in /box (the smallest file_size_mb allowed)
 SHM_BYTES = 1 * MB
 STACK_BYTES = 8 * MB
 KILL_GRACE_SECONDS = 2.0
@@ -222,7 +223,10 @@ def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str
         "C.UTF-8",
     ]
     for mount in layout.mounts:
-        fd = os.open(mount.source, os.O_PATH | os.O_CLOEXEC)
+        try:
+            fd = os.open(mount.source, os.O_PATH | os.O_CLOEXEC)
+        except OSError as exc:
+            raise SandboxUnavailable(f"cannot open {mount.source} for the jail: {exc}") from exc
         opened.append(fd)
         argv += ["--ro-bind-fd", str(fd), mount.dest]
     for target, link in layout.symlinks:
@@ -338,7 +342,15 @@ def _execute(job: Job, slot: slots.Slot | None) -> Execution:
         }
         if results_r is not None:
             streams["results"] = _Stream(results_r, RESULTS_CAP)
-        return _supervise(job, process, streams, started, slot)
+        try:
+            return _supervise(job, process, streams, started, slot)
+        except BaseException:
+            # Celery's soft time limit, a KeyboardInterrupt...: never leave the jail running
+            # without a supervisor enforcing its wall time.
+            _kill(process)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(process.pid, 0)
+            raise
     finally:
         for fd in opened + ours:
             with contextlib.suppress(OSError):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.sandbox import Limits, RunResult, SandboxUnavailable, preflight, run
+from apps.sandbox import Limits, RunResult, SandboxUnavailable, grade, preflight, run
 from apps.sandbox import checks as preflight_module
 from apps.sandbox import jail as jail_module
 from apps.sandbox.runtimes import Layout, Mount, get_runtime
@@ -124,20 +125,29 @@ def test_a_missing_bwrap_is_a_sandbox_error_never_an_unconfined_run(monkeypatch)
     assert result.exit_code is None
 
 
-def test_a_jail_that_cannot_be_built_is_a_sandbox_error(monkeypatch, tmp_path):
+def test_a_jail_that_cannot_be_built_is_a_sandbox_error(monkeypatch):
     runtime = get_runtime("python")
     layout = runtime.layout()
-    hidden = tmp_path / "hidden"
-    hidden.mkdir(mode=0o700)
-    os.chmod(tmp_path, 0o700)  # not reachable by the slot uid: bwrap fails to bind it
-    broken = Layout((*layout.mounts, Mount(str(hidden), "/hidden")), layout.symlinks)
-    if os.geteuid() != 0:
-        broken = Layout((*layout.mounts, Mount("/proc/1/root", "/hidden")), layout.symlinks)
+    # A file bound over a directory that is already bound: bwrap refuses and exits.
+    file_over_dir = Mount(layout.mounts[-1].source, layout.mounts[0].dest)
+    if not os.path.isfile(file_over_dir.source):
+        file_over_dir = Mount(os.__file__, layout.mounts[0].dest)
+    broken = Layout((*layout.mounts, file_over_dir), layout.symlinks)
     monkeypatch.setattr(type(runtime), "layout", lambda self: broken)
     result = run(language="python", code="print('ran')")
     assert result.verdict == "sandbox_error", result
     assert result.stderr.startswith("the jail could not be built: bwrap:")
     assert result.stdout == ""
+
+
+def test_an_unreadable_runtime_is_a_sandbox_error(monkeypatch):
+    runtime = get_runtime("python")
+    layout = runtime.layout()
+    missing = Layout((*layout.mounts, Mount("/nonexistent/lib", "/x")), layout.symlinks)
+    monkeypatch.setattr(type(runtime), "layout", lambda self: missing)
+    result = run(language="python", code="print('ran')")
+    assert result.verdict == "sandbox_error"
+    assert "cannot open /nonexistent/lib" in result.stderr
 
 
 def test_run_result_sandbox_error_shape():
@@ -151,3 +161,48 @@ def test_run_result_sandbox_error_shape():
         "cpu_ms": 0,
         "truncated": False,
     }
+
+
+def test_concurrent_runs_get_distinct_uids(canary):
+    code = "import os, time\ntime.sleep(0.5)\nprint(os.getuid())"
+    limits = Limits.for_language("python", wall_seconds=5)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(lambda _: run(language="python", code=code, limits=limits), range(4))
+        )
+    assert [result.verdict for result in results] == ["ok"] * 4
+    uids = [int(result.stdout) for result in results]
+    if os.geteuid() == 0:
+        assert len(set(uids)) == 4, "each concurrent run has a slot (and a uid) of its own"
+        assert all(uid == result.jail_uid for uid, result in zip(uids, results, strict=True))
+
+
+def test_oversized_code_is_refused_before_the_jail():
+    result = run(language="python", code="#" * (2 * 1024 * 1024))
+    assert result.verdict == "runtime_error"
+    assert "larger than the 1024 KB limit" in result.stderr
+    graded = grade(language="python", code="#" * (2 * 1024 * 1024), tests={"tests.py": "x = 1"})
+    assert graded.status == "error"
+    assert "larger than" in graded.message
+
+
+def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
+    from apps.sandbox import slots
+    from apps.sandbox.slots import processes_of_uid
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    taken = []
+    acquire = slots.acquire
+
+    def recording_acquire(*args, **kwargs):
+        taken.append(acquire(*args, **kwargs))
+        return taken[-1]
+
+    monkeypatch.setattr(slots, "acquire", recording_acquire)
+    monkeypatch.setattr(jail_module, "_supervise", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(language="python", code="import time\ntime.sleep(30)")
+    if os.geteuid() == 0:
+        assert processes_of_uid(taken[0].uid) == []
