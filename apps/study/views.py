@@ -203,8 +203,8 @@ def dashboard(request):
     context = {
         "board": board,
         "date_form": InterviewDateForm(initial={"interview_date": board.plan.interview_date}),
-        "new_cards_form": NewCardsForm(initial={"new_cards_per_day": board.plan.new_cards_per_day}),
         "mastered_days": int(scheduling.MASTERED_STABILITY_DAYS),
+        "zone": clock.learner_zone(request.user),
     }
     return render(request, "study/dashboard.html", context)
 
@@ -322,6 +322,7 @@ def mock_results(request, pk: int):
         "scored": len(scored),
         "coverage_pct": round(100 * covered / points) if points else None,
         "coverage_rules": scheduling.coverage_rules(),
+        "zone": clock.learner_zone(request.user),
     }
     return render(request, "study/mock_results.html", context)
 

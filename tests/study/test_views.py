@@ -393,3 +393,26 @@ def test_a_mock_interview_needs_at_least_one_track(signed_in, mini_course):
         reverse("study:mock_new"), {"question_count": 3, "seconds_per_question": 60}
     )
     assert response.status_code == 200 and "This field is required" in response.content.decode()
+
+
+def test_the_mock_question_as_a_partial_keeps_its_countdown(signed_in, learner, mini_course, clock):
+    mock = services.mock_create(
+        user=learner, tracks=[mini_course.async_], question_count=2, seconds_per_question=120
+    )
+    clock.advance(seconds=50)  # a reload keeps the time already used
+    response = signed_in.get(reverse("study:mock", args=[mock.pk]), headers=HTMX)
+    html = response.content.decode()
+    assert "<html" not in html and html.strip().startswith('<section id="mock-stage"')
+    assert 'data-seconds-left="70"' in html and "1:10" in html
+    assert response.headers["Vary"].count("HX-Request") == 1
+
+
+def test_the_daily_new_card_limit_can_be_changed_from_the_dashboard(signed_in, learner):
+    page = signed_in.get(reverse("study:dashboard")).content.decode()
+    assert 'name="new_cards_per_day"' in page and 'value="10"' in page
+    response = signed_in.post(
+        reverse("study:new_cards"),
+        {"new_cards_per_day": 25, "next": reverse("study:dashboard")},
+    )
+    assert response.headers["Location"] == reverse("study:dashboard")
+    assert learner.study_plan.new_cards_per_day == 25
