@@ -86,6 +86,7 @@ class Execution:
     channel: bytes = b""
     limit_hit: str | None = None  # "wall", "cpu", "memory", "output" (details for messages)
     channel_truncated: bool = False
+    killed: bool = False  # the supervisor killed the jail (wall time, output flood)
 
 
 @dataclass(slots=True)
@@ -268,17 +269,22 @@ def execute(job: Job) -> Execution:
     verdict `sandbox_error` with the reason in stderr."""
     started = time.monotonic()
     slot = None
+    # After a normal exit nothing of the jail is left (its pid namespace is torn down before
+    # bwrap sees pid 1 exit), so the /proc scan is only needed when the jail was killed.
+    sweep = True
     try:
         if is_root():
             slot = slots.acquire()
-        return _execute(job, slot)
+        execution = _execute(job, slot)
+        sweep = execution.killed
+        return execution
     except SandboxUnavailable as exc:
         logger.warning("sandbox unavailable: %s", exc.reason)
         wall = int((time.monotonic() - started) * 1000)
         return Execution(RunResult.sandbox_error(exc.reason, wall_ms=wall))
     finally:
         if slot is not None:
-            survivors = slots.kill_leftovers(slot.uid)
+            survivors = slots.kill_leftovers(slot.uid) if sweep else []
             if survivors:
                 logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
             slot.release()
@@ -440,7 +446,9 @@ def _supervise(
         if pidfd >= 0:
             os.close(pidfd)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    return _classify(job, streams, status, rusage, ended_at - started, limit_hit, slot)
+    execution = _classify(job, streams, status, rusage, ended_at - started, limit_hit, slot)
+    execution.killed = killed_at is not None
+    return execution
 
 
 # Heuristics for "ran out of memory", matched against the end of stderr.
