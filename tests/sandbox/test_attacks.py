@@ -188,8 +188,10 @@ def test_js_signals_reach_nothing_outside(jail):
     [("python", "while True:\n    pass\n"), ("javascript", "for (;;) {}")],
 )
 def test_infinite_loop_is_stopped_by_the_cpu_limit(jail, language, code):
-    result = jail(language, code, cpu_seconds=1, wall_seconds=3)
+    # A generous wall limit, so that the CPU limit ends the run even on a busy machine.
+    result = jail(language, code, cpu_seconds=1, wall_seconds=10)
     assert result.verdict == "time_limit"
+    assert result.exit_code == 128 + 9, "RLIMIT_CPU ends in SIGKILL (soft == hard)"
     assert result.cpu_ms >= 900
 
 
