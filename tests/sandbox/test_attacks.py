@@ -8,6 +8,8 @@ any interface but `lo` and of any route, never by sending packets out.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import platform
 import socket
@@ -490,7 +492,7 @@ def test_js_worker_environment_is_not_visible(jail, canary):
     result = jail("javascript", "console.log(JSON.stringify(process.env))")
     assert result.verdict == "ok"
     assert canary not in result.stdout
-    assert set(eval(result.stdout.replace("null", "None"))) <= {"HOME", "PATH", "LANG", "PWD"}
+    assert set(json.loads(result.stdout)) <= {"HOME", "PATH", "LANG", "PWD"}
 
 
 def test_py_only_loopback_no_route(jail):
@@ -828,3 +830,48 @@ def test_py_exiting_inside_a_test_does_not_pass(canary):
     outcome = graded("python", code, canary)
     assert outcome.status == "fail"
     assert all(test.status == "error" for test in outcome.tests)
+
+
+# --- descriptors -------------------------------------------------------------------------------
+
+
+def test_py_no_host_descriptor_leaks_in(jail):
+    code = py("""
+        import os
+        links = {}
+        for fd in sorted(int(name) for name in os.listdir("/proc/self/fd")):
+            try:
+                links[fd] = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                pass  # the descriptor listdir itself used
+        print(links)
+    """)
+    result = jail("python", code)
+    assert result.verdict == "ok"
+    links = ast.literal_eval(result.stdout)
+    assert set(links) == {0, 1, 2}, "only stdin, stdout and stderr; no O_PATH bind descriptor"
+    assert all(link.startswith("pipe:") for link in links.values()), links
+
+
+def test_py_no_host_descriptor_leaks_in_when_grading(canary):
+    tests = {
+        "tests.py": textwrap.dedent("""
+            import os
+            from harness import test
+
+            @test("only pipes are open")
+            def _():
+                links = {}
+                for fd in os.listdir("/proc/self/fd"):
+                    try:
+                        links[int(fd)] = os.readlink(f"/proc/self/fd/{fd}")
+                    except OSError:
+                        pass
+                assert len(links) == 4, links  # stdin, stdout, stderr, the results channel
+                assert all(link.startswith("pipe:") for link in links.values()), links
+        """)
+    }
+    limits = Limits.for_language("python", wall_seconds=5)
+    outcome = grade(language="python", code="", tests=tests, limits=limits)
+    assert_contained(outcome.run, canary)
+    assert outcome.status == "pass", outcome.tests[0].message
