@@ -85,3 +85,22 @@ def test_demo_accounts_print_passwords_once(capsys):
     assert "passwords were printed" in second
     assert User.objects.get(username="instructor").is_instructor
     assert User.objects.get(username="staff").is_staff
+
+
+def test_pages_use_the_learner_s_time_zone(client, learner, rf):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from apps.accounts.middleware import UserTimeZoneMiddleware
+
+    seen = []
+    middleware = UserTimeZoneMiddleware(
+        lambda request: seen.append(timezone.get_current_timezone_name()) or HttpResponse()
+    )
+    request = rf.get("/")
+    learner.time_zone = "Asia/Tokyo"
+    request.user = learner
+    middleware(request)
+    learner.time_zone = "Not/AZone"
+    middleware(request)
+    assert seen == ["Asia/Tokyo", "UTC"]
