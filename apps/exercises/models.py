@@ -37,6 +37,7 @@ class Submission(models.Model):
 
     class Review(models.TextChoices):
         NONE = "", "Not recorded"
+        PENDING = "pending", "Pending"
         RECORDED = "recorded", "Recorded"
         FAILED = "failed", "Failed to record"
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.content.models import Exercise
+from apps.content.models import Exercise, ExerciseCard
 from apps.exercises.models import GiveUp, Submission, TestResult
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ RESULT_OUTPUT_MAX_CHARS = 8_000
 RUN_OUTPUT_MAX_CHARS = 8_000
 # A row created moments ago may still be waiting for its on-commit publish: leave it alone.
 PUBLISH_GRACE = timedelta(seconds=10)
+# A review is recorded right after its verdict; only a dead worker leaves one pending longer.
+REVIEW_GRACE = timedelta(seconds=60)
 
 QUEUE_UNAVAILABLE_MESSAGE = (
     "Your code is saved, but the grading queue is unreachable right now. "
@@ -52,12 +54,14 @@ class Claim:
     code: str
     tests: dict[str, str]
     limits: dict[str, Any]
+    card_id: int | None = None  # the card whose review the outcome counts as
 
 
 @dataclass
 class SweepSummary:
     requeued: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
+    reviewed: list[int] = field(default_factory=list)
     broker_down: bool = False
 
 
@@ -86,37 +90,41 @@ def submission_create(*, user, exercise: Exercise, code: str) -> Submission:
         )
     per_minute = settings.EXERCISE_SUBMISSIONS_PER_MINUTE
     since = timezone.now() - timedelta(minutes=1)
-    recent = Submission.objects.filter(user=user, created_at__gte=since)
-    if recent.count() >= per_minute:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        wait = max(1, int((oldest + timedelta(minutes=1) - timezone.now()).total_seconds()) + 1)
-        raise SubmissionRefused(
-            f"You have run the tests {per_minute} times in the last minute. "
-            f"Take a breath and try again in {wait} seconds.",
-            reason="rate_limited",
-        )
+    counts = Submission.objects.filter(user=user).aggregate(
+        recent=Count("pk", filter=Q(created_at__gte=since)),
+        oldest_recent=Min("created_at", filter=Q(created_at__gte=since)),
+        in_flight=Count("pk", filter=Q(exercise=exercise, state__in=Submission.IN_FLIGHT)),
+        retryable=Count("pk", filter=Q(exercise=exercise, retryable=True)),
+    )
     in_flight = SubmissionRefused(
         "Your previous run of this exercise is still being graded. "
         "Wait for its result, then run the tests again.",
         reason="in_flight",
     )
-    if Submission.objects.filter(user=user, exercise=exercise).in_flight().exists():
+    if counts["in_flight"]:
         raise in_flight
+    if counts["recent"] >= per_minute:
+        left = counts["oldest_recent"] + timedelta(minutes=1) - timezone.now()
+        raise SubmissionRefused(
+            f"You have run the tests {per_minute} times in the last minute. "
+            f"Take a breath and try again in {max(1, int(left.total_seconds()) + 1)} seconds.",
+            reason="rate_limited",
+        )
     try:
         with transaction.atomic():
-            # Older platform errors are superseded by the new code: never regrade them.
-            Submission.objects.filter(
-                user=user, exercise=exercise, state=Submission.State.ERROR, retryable=True
-            ).update(retryable=False)
+            if counts["retryable"]:
+                # Older platform errors are superseded by the new code: never regrade them.
+                Submission.objects.filter(
+                    user=user, exercise=exercise, state=Submission.State.ERROR, retryable=True
+                ).update(retryable=False)
             submission = Submission.objects.create(
                 user=user, exercise=exercise, code=code, enqueued_at=timezone.now()
             )
             _enqueue_on_commit(submission.pk)
     except IntegrityError as exc:  # a concurrent post won the one-in-flight constraint
         raise in_flight from exc
-    if not transaction.get_connection().in_atomic_block:
-        # The on-commit publish has run: re-read what it wrote if the broker refused it.
-        submission.refresh_from_db(fields=["enqueued_at", "message"])
+    # When the broker refused the task, the on-commit hook has marked the row in the database
+    # (submission_mark_unpublished); pages read it from there.
     return submission
 
 
@@ -146,8 +154,15 @@ def submission_claim(*, submission_id: int, task_id: str, worker: str) -> Claim 
     stale_before = now - timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS)
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update()
+            Submission.objects.select_for_update(of=("self",))
             .select_related("exercise")
+            .annotate(
+                card_id=Subquery(
+                    ExerciseCard.objects.filter(exercise_id=OuterRef("exercise_id"))
+                    .order_by("position")
+                    .values("card_id")[:1]
+                )
+            )
             .filter(pk=submission_id)
             .first()
         )
@@ -190,14 +205,17 @@ def submission_claim(*, submission_id: int, task_id: str, worker: str) -> Claim 
         code=submission.code,
         tests=exercise.test_files,
         limits=dict(exercise.limits or {}),
+        card_id=submission.card_id,
     )
 
 
 def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submission | None:
     """Save a grading outcome (the sandbox's GradeResult.to_dict(): status, message, tests,
-    run) as the final state, its per-test rows, and the review of the exercise's card.
+    run) as the final state with its per-test rows, then count it as a review of the exercise's
+    card. Returns None when this claim lost its race (another claim finished or took over).
 
-    Returns None when this claim lost its race (another claim finished or took over first).
+    The review runs after the verdict is committed, so the learner never waits for it; the row
+    says `review = pending` until it is recorded, and the sweep finishes what a dead worker left.
     """
     status = result.get("status")
     run = result.get("run") or {}
@@ -205,7 +223,6 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
         "pass": Submission.State.PASSED,
         "fail": Submission.State.FAILED,
     }.get(status, Submission.State.ERROR)
-    now = timezone.now()
     with transaction.atomic():
         updated = Submission.objects.filter(
             pk=claim.submission_id, state=Submission.State.RUNNING, attempts=claim.attempt
@@ -217,12 +234,12 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
             wall_ms=run.get("wall_ms"),
             cpu_ms=run.get("cpu_ms"),
             output=_run_output(run),
-            finished_at=now,
+            finished_at=timezone.now(),
+            review=Submission.Review.PENDING if claim.card_id else Submission.Review.NONE,
         )
         if not updated:
             logger.info("submission %s: claim %s lost its race", claim.submission_id, claim.attempt)
             return None
-        TestResult.objects.filter(submission_id=claim.submission_id).delete()
         TestResult.objects.bulk_create(
             TestResult(
                 submission_id=claim.submission_id,
@@ -238,11 +255,9 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
             )
             for position, test in enumerate(result.get("tests") or [])
         )
-        submission = Submission.objects.select_related("exercise", "user").get(
-            pk=claim.submission_id
-        )
-        _review_record(submission=submission)
-    return submission
+    if claim.card_id:
+        submission_review_record(submission_id=claim.submission_id)
+    return Submission.objects.get(pk=claim.submission_id)
 
 
 def _run_output(run: dict[str, Any]) -> str:
@@ -307,6 +322,8 @@ def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep
     - retryable errors (the jail was unavailable), after a pause, while attempts remain.
 
     Stops at the first publish failure: the broker is down and the next sweep will try again.
+    Also records the card reviews a worker left `pending` (it died between the verdict and the
+    review), for outcomes of the last day.
     """
     now = now or timezone.now()
     summary = SweepSummary()
@@ -361,6 +378,15 @@ def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep
         )
         if pk not in summary.retried:
             summary.requeued.append(pk)
+    pending_reviews = Submission.objects.filter(
+        review=Submission.Review.PENDING,
+        finished_at__lt=now - REVIEW_GRACE,
+        finished_at__gte=now - timedelta(days=1),
+    ).values_list("pk", flat=True)[:limit]
+    for pk in pending_reviews:
+        submission_review_record(submission_id=pk)
+        summary.reviewed.append(pk)
+
     if summary.requeued or summary.retried or summary.broker_down:
         logger.warning(
             "sweep: requeued %s, retried %s%s",
@@ -371,17 +397,28 @@ def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep
     return summary
 
 
-def _review_record(*, submission: Submission) -> None:
-    """Count a graded outcome as a review of the exercise's card: fail = Again, pass = Good,
-    a first-try pass = Easy. Skipped quietly until the study app provides `review_record`;
-    a failure there never loses the grading result (it runs in a savepoint)."""
+def submission_review_record(*, submission_id: int) -> str:
+    """Count a graded outcome as a review of the exercise's card: fail or error = Again,
+    pass = Good, a first-try pass (no earlier graded submission, no give-up) = Easy.
+
+    Idempotent (the study app's idempotency key is the submission), so the sweep may call it
+    again for a row left `pending`. Skipped quietly until the study app provides
+    `review_record`; a failure there is logged and marked on the row, never raised.
+    """
+    submission = (
+        Submission.objects.select_related("user", "exercise").filter(pk=submission_id).first()
+    )
+    if submission is None or submission.review != Submission.Review.PENDING:
+        return submission.review if submission else ""
     try:
         from apps.study.services import review_record
     except ImportError:
-        return
+        Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
+        return Submission.Review.NONE
     card = submission.exercise.primary_card
     if card is None:
-        return
+        Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
+        return Submission.Review.NONE
     if submission.state == Submission.State.PASSED:
         earlier = (
             Submission.objects.filter(
@@ -413,4 +450,4 @@ def _review_record(*, submission: Submission) -> None:
     else:
         outcome = Submission.Review.RECORDED
     Submission.objects.filter(pk=submission.pk).update(review=outcome)
-    submission.review = outcome
+    return outcome

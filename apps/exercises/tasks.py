@@ -91,7 +91,7 @@ def grade_submission(submission_id: int) -> None:
 @shared_task(ignore_result=True)
 def submissions_sweep() -> dict:
     summary = services.submissions_sweep()
-    return {"requeued": summary.requeued, "retried": summary.retried}
+    return {"requeued": summary.requeued, "retried": summary.retried, "reviewed": summary.reviewed}
 
 
 @worker_ready.connect

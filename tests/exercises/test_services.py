@@ -393,3 +393,56 @@ def test_reviews_are_skipped_quietly_without_the_study_app(learner, exercise, mo
     submission = _graded(learner, exercise, "pass")
     assert submission.state == Submission.State.PASSED
     assert submission.review == Submission.Review.NONE
+
+
+# With the study app's real review_record
+
+
+def test_graded_submissions_become_reviews_of_the_card_in_the_study_app(learner, exercise):
+    from apps.study.models import ReviewLog
+
+    failed = _graded(learner, exercise, "fail")
+    passed = _graded(learner, exercise, "pass")
+    logs = list(ReviewLog.objects.filter(user=learner).order_by("pk"))
+    assert [(log.card_id, log.rating, log.source, log.idempotency_key) for log in logs] == [
+        (exercise.primary_card.pk, 1, "exercise", f"submission-{failed.pk}"),
+        (exercise.primary_card.pk, 3, "exercise", f"submission-{passed.pk}"),
+    ]
+    assert failed.review == passed.review == Submission.Review.RECORDED
+
+
+def test_a_regraded_result_never_records_a_second_review(learner, exercise):
+    """The idempotency key is the submission: a duplicate write (however it came about) is the
+    same review."""
+    from apps.study.models import ReviewLog
+
+    submission = _graded(learner, exercise, "pass")
+    Submission.objects.filter(pk=submission.pk).update(review=Submission.Review.PENDING)
+    assert services.submission_review_record(submission_id=submission.pk) == "recorded"
+    assert ReviewLog.objects.filter(user=learner).count() == 1
+    assert ReviewLog.objects.get().rating == 4
+
+
+def test_the_sweep_records_reviews_a_dead_worker_left_pending(learner, exercise, published):
+    from apps.study.models import ReviewLog
+
+    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    got = claim(submission)
+    # The worker wrote the verdict and died before the review.
+    Submission.objects.filter(pk=submission.pk).update(
+        state=Submission.State.FAILED,
+        review=Submission.Review.PENDING,
+        finished_at=timezone.now() - timedelta(minutes=2),
+    )
+    assert got.card_id == exercise.primary_card.pk
+    assert services.submissions_sweep().reviewed == [submission.pk]
+    submission.refresh_from_db()
+    assert submission.review == Submission.Review.RECORDED
+    assert ReviewLog.objects.get().rating == 1
+    assert services.submissions_sweep().reviewed == []
+
+
+def test_exercises_without_a_card_have_no_review(learner, exercise, reviews):
+    exercise.card_links.all().delete()
+    submission = _graded(learner, exercise, "pass")
+    assert submission.review == Submission.Review.NONE and reviews == []

@@ -1,0 +1,394 @@
+"""Issue 4: what the sandbox and the grading pipeline cost, measured side by side in one run.
+
+1. Sandboxed runs against bare runs of the same interpreters (same binary, same flags, same
+   clean environment: HOME, PATH, LANG only), interleaved. Goals: node <= 1.3x, python <= 1.5x.
+2. Submit-to-verdict through the real pipeline (submission_create -> Redis -> `celery worker`
+   -> jail -> rows) minus the same grading called directly. Goal: p50 difference <= 15 ms.
+3. 200 submissions through the pipeline at once: throughput against cores / CPU time per
+   grading. Goal: >= 0.75.
+
+Parts 2 and 3 run in a child process with production settings on a throwaway SQLite database
+and their own redis-server (or REDIS_URL, with a per-run key prefix), so nothing is shared with
+a developer's portal. Everything talks to loopback or unix sockets only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import PYTHON, REPO, Table, bench_env, bench_var_dir
+
+ROUNDS = 30
+PIPELINE_ROUNDS = 30
+THROUGHPUT_SUBMISSIONS = 200
+EXERCISE = "js-parallel-news"
+
+PROGRAMS = {
+    ("javascript", "hello"): "console.log('hello');\n",
+    ("javascript", "work"): (
+        "let s = 0;\nfor (let i = 0; i < 3e7; i++) s = (s + i * i) % 1000003;\nconsole.log(s);\n"
+    ),
+    ("python", "hello"): "print('hello')\n",
+    ("python", "work"): (
+        "s = 0\nfor i in range(1_000_000):\n    s = (s + i * i) % 1000003\nprint(s)\n"
+    ),
+}
+GOALS = {"javascript": 1.3, "python": 1.5}
+
+
+def _p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# 1. Sandboxed against bare
+
+
+def _bare_command(language: str, script: Path, folder: Path) -> tuple[list[str], dict[str, str]]:
+    from apps.sandbox import Limits
+    from apps.sandbox.runtimes import BOX, get_runtime, node_binary
+
+    runtime = get_runtime(language)
+    command = runtime.command(str(script), Limits.for_language(language))
+    if language == "javascript":
+        command[0] = node_binary()
+        command = [arg.replace(f"{BOX}/", f"{folder}/") for arg in command]
+    env = {"HOME": str(folder), "PATH": os.path.dirname(command[0]), "LANG": "C.UTF-8"}
+    return command, env
+
+
+def _overhead_table() -> Table:
+    from apps.sandbox import preflight, run
+
+    preflight()
+    rows = []
+    met = True
+    notes = []
+    folder = Path(tempfile.mkdtemp(prefix="bench-bare-"))
+    try:
+        for (language, name), code in PROGRAMS.items():
+            script = folder / ("main.js" if language == "javascript" else "main.py")
+            script.write_text(code)
+            command, env = _bare_command(language, script, folder)
+            bare, jailed, jailed_inside = [], [], []
+            for _ in range(3):  # warm caches on both sides
+                run(language=language, code=code)
+                subprocess.run(command, env=env, cwd=folder, capture_output=True, check=True)
+            for _ in range(ROUNDS):  # interleaved, so drift hits both sides alike
+                started = time.perf_counter()
+                done = subprocess.run(command, env=env, cwd=folder, capture_output=True)
+                bare.append((time.perf_counter() - started) * 1000)
+                assert done.returncode == 0, done.stderr
+                started = time.perf_counter()
+                result = run(language=language, code=code)
+                jailed.append((time.perf_counter() - started) * 1000)
+                jailed_inside.append(result.wall_ms)
+                assert result.verdict == "ok", result
+            ratio = _p50(jailed) / _p50(bare)
+            goal = GOALS[language]
+            ok = ratio <= goal
+            met = met and ok
+            rows.append([
+                f"{language} {name}", f"{_p50(bare):.1f}", f"{_p50(jailed):.1f}",
+                f"{_p50(jailed) - _p50(bare):+.1f}", f"{ratio:.2f}", f"<= {goal}",
+                "met" if ok else "NOT MET",
+            ])  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    notes.append(
+        "wall time seen by the caller, p50 of "
+        f"{ROUNDS} interleaved runs; 'hello' is pure start-up, 'work' is ~0.1-0.5 s of CPU"
+    )
+    return Table(
+        title="Sandboxed run vs bare run of the same interpreter (same flags, same clean env)",
+        columns=["program", "bare p50 ms", "jailed p50 ms", "cost ms", "ratio", "goal", ""],
+        rows=rows,
+        goal="node <= 1.3x and python <= 1.5x on every program",
+        goal_met=met,
+        notes=notes,
+    )
+
+
+# 2 and 3. The pipeline, measured in a child process (see _child_main)
+
+
+def _pipeline_tables() -> list[Table]:
+    with bench_var_dir() as var_dir:
+        env = bench_env(
+            var_dir,
+            EXERCISE_SUBMISSIONS_PER_MINUTE="1000000",
+            EXERCISE_SWEEP_QUEUED_AFTER_SECONDS="600",
+            EXERCISE_SWEEP_RUNNING_AFTER_SECONDS="600",
+        )
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=REPO, env=env, check=True
+        )
+        done = subprocess.run(
+            [PYTHON, "-m", "bench.bench_sandbox", "--child", str(var_dir)],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=1800,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"pipeline benchmark failed:\n{done.stdout}\n{done.stderr[-6000:]}")
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+    direct, pipeline = data["direct_ms"], data["pipeline_ms"]
+    diff = _p50(pipeline) - _p50(direct)
+    latency = Table(
+        title=f"Submit to verdict through Redis and a Celery worker ({EXERCISE}, 14 tests, "
+        f"{PIPELINE_ROUNDS} sequential submissions)",
+        columns=["path", "p50 ms", "p90 ms"],
+        rows=[
+            [
+                "grade() called directly (sandboxed run)",
+                f"{_p50(direct):.1f}",
+                f"{_pct(direct, 90):.1f}",
+            ],
+            [
+                "submission_create -> worker -> verdict row",
+                f"{_p50(pipeline):.1f}",
+                f"{_pct(pipeline, 90):.1f}",
+            ],
+            ["pipeline cost (p50 difference)", f"{diff:.1f}", ""],
+        ],  # fmt: skip
+        goal="pipeline cost <= 15 ms",
+        goal_met=diff <= 15,
+        notes=[
+            f"broker: {data['broker']}; database: SQLite (WAL) in a temp folder; worker "
+            f"concurrency {data['cores']}; verdict time = when a reader first sees the final state "
+            "(polled every 1 ms)",
+        ],
+    )
+    cores = data["cores"]
+    cpu_total = data["cpu_total_s_per_run"]
+    cpu_children = data["cpu_children_s_per_run"]
+    achieved = data["throughput_count"] / data["throughput_s"]
+    ratio = achieved / (cores / cpu_total)
+    strict = achieved / (cores / cpu_children)
+    throughput = Table(
+        title=f"{data['throughput_count']} submissions at once through the pipeline",
+        columns=["measure", "value"],
+        rows=[
+            ["cores (= worker concurrency)", str(cores)],
+            ["CPU per grade() call: jail + node (children)", f"{cpu_children * 1000:.1f} ms"],
+            ["CPU per grade() call: total (+ its Python side)", f"{cpu_total * 1000:.1f} ms"],
+            ["ideal: cores / total CPU per grading", f"{cores / cpu_total:.1f} /s"],
+            ["achieved (first submit to last verdict)", f"{achieved:.1f} /s"],
+            ["achieved / ideal", f"{ratio:.2f}"],
+            ["achieved / (cores / jail + node CPU only)", f"{strict:.2f}"],
+            [
+                "worker CPU per submission during the burst",
+                f"{data['worker_cpu_s_per_run'] * 1000:.1f} ms",
+            ],
+            ["CPU spent submitting the 200 (web side)", f"{data['submit_cpu_s'] * 1000:.0f} ms"],
+            [
+                "machine busy during the burst (all processes)",
+                f"{data['machine_busy_share'] * 100:.0f}%",
+            ],
+            ["all passed", str(data["throughput_all_passed"])],
+        ],  # fmt: skip
+        goal=">= 0.75 of cores / CPU time per grading",
+        goal_met=ratio >= 0.75,
+        notes=[
+            "the worker's own work per submission (Celery, claim and result writes, the card "
+            "review) and the submitting process run on the same cores as the jails",
+        ],
+    )
+    return [latency, throughput]
+
+
+def _pct(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+def run() -> list[Table]:
+    sys.path.insert(0, str(REPO))
+    return [_overhead_table(), *_pipeline_tables()]
+
+
+# The child: Django configured with the bench environment, a broker and a worker of its own.
+
+
+def _child_main(var_dir: Path) -> None:
+    import uuid
+
+    from tests.integration.stack import CeleryProcess, EmbeddedRedis, wait_for
+
+    # The broker first: settings read REDIS_URL and REDIS_KEY_PREFIX when Django starts.
+    external = os.environ.get("REDIS_URL", "")
+    redis = None if external else EmbeddedRedis(var_dir / "redis")
+    prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+    os.environ["REDIS_URL"] = external or redis.url
+    os.environ["REDIS_KEY_PREFIX"] = prefix
+    if redis:
+        redis.start()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from apps.accounts.models import User
+    from apps.content.models import Exercise
+    from apps.content.services import content_import
+    from apps.exercises.grading import code_grade
+    from apps.exercises.models import Submission
+    from apps.exercises.services import submission_create
+
+    content = var_dir / "content"
+    (content / "exercises").mkdir(parents=True)
+    source = Path(settings.CONTENT_DIR)
+    for track in source.iterdir():
+        if track.is_dir() and track.name != "exercises":
+            (content / track.name).symlink_to(track, target_is_directory=True)
+    (content / "exercises" / EXERCISE).symlink_to(source / "exercises" / EXERCISE)
+    content_import(root=content)
+    exercise = Exercise.objects.get(slug=EXERCISE)
+    code = exercise.solution_code
+    cores = os.cpu_count() or 1
+
+    worker = CeleryProcess(
+        "celery worker",
+        ["worker", "--queues", "sandbox,celery", "--concurrency", str(cores), "--hostname",
+         f"bench-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        dict(os.environ),
+        var_dir / "worker.log",
+    )  # fmt: skip
+    worker.start(ready_text=" ready.", timeout=120)
+    try:
+        users = [
+            User(username=f"bench{i}", password="!") for i in range(THROUGHPUT_SUBMISSIONS + 1)
+        ]
+        User.objects.bulk_create(users)
+        users = list(User.objects.filter(username__startswith="bench").order_by("pk"))
+
+        def finished(ids: list[int]) -> bool:
+            return (
+                not Submission.objects.filter(pk__in=ids)
+                .exclude(state__in=Submission.FINAL)
+                .exists()
+            )
+
+        # Warm up the worker's processes and the jail's staging.
+        warm = [submission_create(user=u, exercise=exercise, code=code).pk for u in users[:cores]]
+        wait_for(lambda: finished(warm), timeout=120, what="warm-up gradings")
+
+        direct, pipeline = [], []
+        for _ in range(PIPELINE_ROUNDS):
+            started = time.perf_counter()
+            result = code_grade(
+                language=exercise.language, code=code, tests=exercise.test_files,
+                limits=exercise.limits,
+            )  # fmt: skip
+            direct.append((time.perf_counter() - started) * 1000)
+            assert result["status"] == "pass", result["message"]
+            started = time.perf_counter()
+            submission = submission_create(user=users[0], exercise=exercise, code=code)
+            wait_for(lambda s=submission: finished([s.pk]), timeout=60, interval=0.001,
+                     what="a verdict")  # fmt: skip
+            pipeline.append((time.perf_counter() - started) * 1000)
+            submission.refresh_from_db()
+            assert submission.state == Submission.State.PASSED, submission.message
+
+        # CPU time per grading: the jail and the interpreter (children's rusage), and the
+        # Python side of grade() that drives them (this process's own rusage).
+        samples = 20
+        self_before = resource.getrusage(resource.RUSAGE_SELF)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        for _ in range(samples):
+            code_grade(language=exercise.language, code=code, tests=exercise.test_files,
+                       limits=exercise.limits)  # fmt: skip
+        self_after = resource.getrusage(resource.RUSAGE_SELF)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_children = _cpu(children_after) - _cpu(children_before)
+        cpu_self = _cpu(self_after) - _cpu(self_before)
+
+        ids = []
+        machine_before = _machine_cpu()
+        worker_before = _group_cpu(worker.process.pid)
+        started = time.time()
+        for user in users[1 : THROUGHPUT_SUBMISSIONS + 1]:
+            ids.append(submission_create(user=user, exercise=exercise, code=code).pk)
+        submit_cpu = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - _cpu(self_after)
+        wait_for(lambda: finished(ids), timeout=1200, interval=0.05, what="200 verdicts")
+        last = max(
+            s.timestamp()
+            for s in Submission.objects.filter(pk__in=ids).values_list("finished_at", flat=True)
+        )
+        worker_cpu = _group_cpu(worker.process.pid) - worker_before
+        machine_busy, machine_total = (
+            after - before for after, before in zip(_machine_cpu(), machine_before, strict=True)
+        )
+        all_passed = Submission.objects.filter(pk__in=ids, state="passed").count() == len(ids)
+    finally:
+        worker.stop()
+        connection.close()
+        if redis:
+            redis.cleanup()
+        else:
+            _delete_keys(external, prefix)
+    print(json.dumps({
+        "direct_ms": direct, "pipeline_ms": pipeline, "cores": cores,
+        "cpu_children_s_per_run": cpu_children / samples,
+        "cpu_total_s_per_run": (cpu_children + cpu_self) / samples,
+        "worker_cpu_s_per_run": worker_cpu / len(ids), "submit_cpu_s": submit_cpu,
+        "machine_busy_share": machine_busy / machine_total if machine_total else 0.0,
+        "throughput_count": len(ids),
+        "throughput_s": last - started, "throughput_all_passed": all_passed,
+        "broker": "REDIS_URL" if external else "embedded redis-server on a unix socket",
+    }))  # fmt: skip
+
+
+def _cpu(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / ticks, sum(fields) / ticks
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds of every live process in a process group, with the reaped children each has
+    waited for (the pool processes reap the jails)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += sum(int(v) for v in fields[11:15]) / ticks  # utime stime cutime cstime
+    return total
+
+
+def _delete_keys(url: str, prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        _child_main(Path(sys.argv[2]))
+    else:
+        from bench.common import print_table
+
+        for table in run():
+            print_table(table)
