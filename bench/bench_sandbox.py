@@ -171,6 +171,10 @@ def _pipeline_tables() -> list[Table]:
     achieved = data["throughput_count"] / data["throughput_s"]
     ratio = achieved / (cores / cpu_total)
     strict = achieved / (cores / cpu_children)
+    elapsed = data["throughput_s"]
+    ours = (data["worker_cpu_s_per_run"] * data["throughput_count"] + data["submit_cpu_s"]) / (
+        cores * elapsed
+    )
     throughput = Table(
         title=f"{data['throughput_count']} submissions at once through the pipeline",
         columns=["measure", "value"],
@@ -190,6 +194,12 @@ def _pipeline_tables() -> list[Table]:
             [
                 "machine busy during the burst (all processes)",
                 f"{data['machine_busy_share'] * 100:.0f}%",
+            ],
+            ["... of which this benchmark (worker + submitting)", f"{ours * 100:.0f}%"],
+            [
+                "best case, cores to ourselves: cores / worker CPU per submission",
+                f"{cores / data['worker_cpu_s_per_run']:.1f} /s "
+                f"({cpu_total / data['worker_cpu_s_per_run']:.2f} of ideal)",
             ],
             ["all passed", str(data["throughput_all_passed"])],
         ],  # fmt: skip
