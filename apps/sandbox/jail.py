@@ -101,7 +101,9 @@ class _Stream:
         return self.seen > self.cap
 
     def flood_threshold(self) -> int:
-        return self.cap + max(4 * self.cap, MB)
+        # Well inside PIPE_BYTES: once a writer has filled the pipe, what is in it is enough to
+        # call it a flood (Node, once its pipe is full, queues everything else in memory).
+        return self.cap + max(4 * self.cap, 256 * 1024)
 
 
 @functools.cache
