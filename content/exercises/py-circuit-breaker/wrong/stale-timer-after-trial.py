@@ -1,0 +1,41 @@
+# Mistake: a failed trial re-opens the circuit but keeps the original opening time, so the timer is already expired and every call becomes a trial
+import time
+
+
+class CircuitOpenError(Exception):
+    pass
+
+
+class CircuitBreaker:
+    def __init__(self, failure_threshold, recovery_timeout, clock=time.monotonic):
+        self.failure_threshold = failure_threshold
+        self.recovery_timeout = recovery_timeout
+        self._clock = clock
+        self._failures = 0
+        self._open = False
+        self._opened_at = None
+
+    @property
+    def state(self):
+        if not self._open:
+            return "closed"
+        if self._clock() - self._opened_at >= self.recovery_timeout:
+            return "half_open"
+        return "open"
+
+    def call(self, fn, *args, **kwargs):
+        state = self.state
+        if state == "open":
+            raise CircuitOpenError("circuit open")
+        try:
+            result = fn(*args, **kwargs)
+        except Exception:
+            self._failures += 1
+            if state == "half_open" or self._failures >= self.failure_threshold:
+                if not self._open:
+                    self._opened_at = self._clock()
+                self._open = True
+            raise
+        self._open = False
+        self._failures = 0
+        return result
