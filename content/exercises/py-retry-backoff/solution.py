@@ -1,0 +1,16 @@
+import random
+import time
+
+
+def retry(fn, *, attempts, base_delay, max_delay, retry_on=(Exception,), sleep=time.sleep,
+          rand=random.random):
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts!r}")
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except retry_on:
+            if attempt == attempts - 1:
+                raise  # the last attempt: the caller sees the original exception
+        # Retry number `attempt` (0-based) waits a random fraction of the capped delay.
+        sleep(rand() * min(max_delay, base_delay * 2 ** attempt))
