@@ -507,12 +507,12 @@ def _classify(
     elif os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
 
-    def result(verdict: str, code: int | None, *, err: bytes | None = None) -> RunResult:
+    def result(verdict: str, code: int | None) -> RunResult:
         return RunResult(
             verdict=verdict,
             exit_code=code,
             stdout=bytes(stdout.data).decode("utf-8", "replace"),
-            stderr=(bytes(stderr.data) if err is None else err).decode("utf-8", "replace"),
+            stderr=bytes(stderr.data).decode("utf-8", "replace"),
             wall_ms=wall_ms,
             cpu_ms=cpu_ms,
             truncated=stdout.truncated or stderr.truncated,

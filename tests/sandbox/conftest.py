@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from apps.sandbox import Limits, RunResult, run
+from apps.sandbox import Limits, RunResult, run, slots
 from apps.sandbox.slots import processes_of_uid
 
 CANARY_VARIABLE = "PORTAL_SECRET_CANARY"
@@ -24,11 +24,30 @@ def canary(monkeypatch) -> str:
     return value
 
 
+# uid -> processes still running as that uid when the run released its slot. Checked at release,
+# while the run still holds the slot's lock: once released, another run (another engineer's test,
+# a worker) may take the same uid at once, so a check after run() returns would race with it.
+LEFTOVERS_AT_RELEASE: dict[int, list[int]] = {}
+
+
+@pytest.fixture(autouse=True)
+def record_leftovers_at_release(monkeypatch):
+    release = slots.Slot.release
+
+    def checking_release(self):
+        if self.fd >= 0:
+            LEFTOVERS_AT_RELEASE[self.uid] = processes_of_uid(self.uid)
+        release(self)
+
+    monkeypatch.setattr(slots.Slot, "release", checking_release)
+
+
 def assert_contained(result: RunResult, canary: str) -> None:
     assert canary not in result.stdout, "the worker's environment leaked into stdout"
     assert canary not in result.stderr, "the worker's environment leaked into stderr"
     if result.jail_uid is not None and result.jail_uid != os.getuid():
-        assert processes_of_uid(result.jail_uid) == [], "a process of the jail outlived the run"
+        left = LEFTOVERS_AT_RELEASE.get(result.jail_uid)
+        assert left == [], f"processes of the jail outlived the run: {left}"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.sandbox import Limits, RunResult, SandboxUnavailable, grade, preflight, run
+from apps.sandbox import Limits, RunResult, SandboxUnavailable, grade, preflight, run, slots
 from apps.sandbox import checks as preflight_module
 from apps.sandbox import jail as jail_module
 from apps.sandbox.runtimes import Layout, Mount, get_runtime
@@ -187,8 +187,7 @@ def test_oversized_code_is_refused_before_the_jail():
 
 
 def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
-    from apps.sandbox import slots
-    from apps.sandbox.slots import processes_of_uid
+    from .conftest import LEFTOVERS_AT_RELEASE
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -205,4 +204,4 @@ def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run(language="python", code="import time\ntime.sleep(30)")
     if os.geteuid() == 0:
-        assert processes_of_uid(taken[0].uid) == []
+        assert LEFTOVERS_AT_RELEASE[taken[0].uid] == []
