@@ -1,0 +1,7 @@
+// Mistake: Promise.all(items.map(fn)) starts every call at once and ignores the limit
+async function mapWithLimit(items, limit, fn) {
+  if (!(limit >= 1)) throw new RangeError('limit must be at least 1');
+  return Promise.all(items.map((item, index) => fn(item, index)));
+}
+
+module.exports = { mapWithLimit };
