@@ -1,0 +1,23 @@
+# Mistake: starts with an empty bucket, so a new client is refused its first requests instead of getting its burst
+import time
+
+
+class TokenBucket:
+    def __init__(self, rate, capacity, clock=time.monotonic):
+        if rate <= 0 or capacity <= 0:
+            raise ValueError("rate and capacity must be positive")
+        self.rate = rate
+        self.capacity = capacity
+        self.clock = clock
+        self.tokens = 0.0
+        self.last = clock()
+
+    def allow(self, cost=1):
+        now = self.clock()
+        if now > self.last:
+            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return True
+        return False
