@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.content.models import Exercise, ExerciseCard
@@ -141,31 +141,45 @@ def submission_mark_unpublished(*, submission_id: int) -> None:
     )
 
 
+def _claimable(submission_id: int):
+    return (
+        Submission.objects.select_related("exercise")
+        .annotate(
+            card_id=Subquery(
+                ExerciseCard.objects.filter(exercise_id=OuterRef("exercise_id"))
+                .order_by("position")
+                .values("card_id")[:1]
+            )
+        )
+        .filter(pk=submission_id)
+    )
+
+
 def submission_claim(*, submission_id: int, task_id: str, worker: str) -> Claim | None:
     """Mark the submission `running` for this task and return what grading needs, or None when
     there is nothing to do: gone, finished, or being graded right now by another live task.
 
-    A `running` row is taken over when the same task comes back (Celery redelivered it after
-    its worker died) or when its claim is older than the sweep's patience (the sweep enqueued a
-    new task for it). After EXERCISE_MAX_ATTEMPTS claims it is closed as an error instead, so
-    code that kills its worker cannot loop forever.
+    A `queued` row is claimed with one guarded UPDATE (the common case, and the fast one). A
+    `running` row is taken over when the same task comes back (Celery redelivered it after its
+    worker died) or when its claim is older than the sweep's patience (the sweep enqueued a new
+    task for it). After EXERCISE_MAX_ATTEMPTS claims it is closed as an error instead, so code
+    that kills its worker cannot loop forever.
     """
     now = timezone.now()
+    claimed = {"task_id": task_id[:64], "worker": worker[:200], "started_at": now, "message": ""}
+    if Submission.objects.filter(
+        pk=submission_id,
+        state=Submission.State.QUEUED,
+        attempts__lt=settings.EXERCISE_MAX_ATTEMPTS,
+    ).update(state=Submission.State.RUNNING, attempts=F("attempts") + 1, **claimed):
+        submission = _claimable(submission_id).first()
+        if submission is None:
+            return None
+        return _claim_of(submission, attempt=submission.attempts)
+
     stale_before = now - timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS)
     with transaction.atomic():
-        submission = (
-            Submission.objects.select_for_update(of=("self",))
-            .select_related("exercise")
-            .annotate(
-                card_id=Subquery(
-                    ExerciseCard.objects.filter(exercise_id=OuterRef("exercise_id"))
-                    .order_by("position")
-                    .values("card_id")[:1]
-                )
-            )
-            .filter(pk=submission_id)
-            .first()
-        )
+        submission = _claimable(submission_id).select_for_update(of=("self",)).first()
         if submission is None or submission.state not in Submission.IN_FLIGHT:
             return None
         if submission.state == Submission.State.RUNNING:
@@ -190,13 +204,12 @@ def submission_claim(*, submission_id: int, task_id: str, worker: str) -> Claim 
             return None
         attempt = submission.attempts + 1
         Submission.objects.filter(pk=submission.pk).update(
-            state=Submission.State.RUNNING,
-            attempts=attempt,
-            task_id=task_id[:64],
-            worker=worker[:200],
-            started_at=now,
-            message="",
+            state=Submission.State.RUNNING, attempts=attempt, **claimed
         )
+    return _claim_of(submission, attempt=attempt)
+
+
+def _claim_of(submission: Submission, *, attempt: int) -> Claim:
     exercise = submission.exercise
     return Claim(
         submission_id=submission.pk,
