@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "apps.content",
     "apps.study",
     "apps.exercises",
+    "apps.cohorts",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("study/", include("apps.study.urls")),
     path("exercises/", include("apps.exercises.urls")),
+    path("cohorts/", include("apps.cohorts.urls")),
     path("admin/", admin.site.urls),
     path("ping/", portal_views.ping, name="ping"),
 ]
