@@ -23,8 +23,11 @@ def register_all(registry, service, addresses):
 
 
 def live(registry, service, expected, situation):
-    actual = registry.instances(service)
-    assert isinstance(actual, list), f"instances() should return a list, got {actual!r}"
+    value = registry.instances(service)
+    try:
+        actual = list(value)
+    except TypeError:
+        raise AssertionError(f"instances({service!r}) should return a list of addresses, got {value!r}") from None
     assert actual == expected, f"{situation}: instances({service!r}) should be {expected}, got {actual}"
 
 
