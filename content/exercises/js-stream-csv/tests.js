@@ -6,7 +6,7 @@ const path = require('node:path');
 const { isDeepStrictEqual } = require('node:util');
 
 const SEGMENT = 64 * 1024;
-const BIG_FILE_MB = 128;
+const BIG_FILE_MB = 64;
 
 module.exports = ({ test, assert, load }) => {
   const show = (value) => (value instanceof Error ? `${value.name}: ${value.message}` : JSON.stringify(value));
