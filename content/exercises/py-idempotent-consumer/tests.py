@@ -60,11 +60,11 @@ def _():
     mod = load()
     seen = []
     consumer = mod.IdempotentConsumer(seen.append)
-    message = {"id": "order-1", "amount": 30}
+    message = {"id": "order-101", "amount": 30}
     result = consumer.handle(message)
     assert result is True, f"the first delivery of an id should return True, got {result!r}"
     assert seen == [message], f"the handler should be called once with the message, got calls {seen}"
-    assert consumer.handle({"id": "order-2"}) is True, "a message with a different id should be handled too"
+    assert consumer.handle({"id": "order-102"}) is True, "a message with a different id should be handled too"
     assert len(seen) == 2, f"two different ids should run the handler twice, it ran {len(seen)} times"
 
 
@@ -73,10 +73,10 @@ def _():
     mod = load()
     seen = []
     consumer = mod.IdempotentConsumer(seen.append)
-    consumer.handle({"id": "order-1"})
-    consumer.handle({"id": "order-2"})
+    consumer.handle({"id": "order-201"})
+    consumer.handle({"id": "order-202"})
     for _ in range(3):
-        for message_id in ("order-1", "order-2"):
+        for message_id in ("order-201", "order-202"):
             result = consumer.handle({"id": message_id, "retry": True})
             assert result is False, f"a redelivery of {message_id!r} should return False, got {result!r}"
     assert len(seen) == 2, f"the handler should run once per id, it ran {len(seen)} times for 2 ids"
