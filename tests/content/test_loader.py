@@ -165,7 +165,9 @@ def test_removed_cards_are_retired_not_deleted_and_come_back(tree):
 @pytest.mark.django_db
 def test_check_validates_without_writing(tree, capsys):
     call_command("import_content", "--check", "--root", str(tree))
-    assert "created 4" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "content is valid: 1 tracks, 1 lessons, 2 cards, 0 exercises" in out
+    assert "created 4" in out
     assert not Track.objects.exists()
     assert not Card.objects.exists()
 
