@@ -55,7 +55,6 @@ TEST_NAME = re.compile(r"""(?:\btest|@test)\(\s*(['"`])(.+?)\1""")
 class Temperament:
     diligence: float  # 0..1: how soon after a card is due it gets reviewed
     skill: float  # 0..1: how likely a recall succeeds
-    zone: str
     started: datetime
     stopped: datetime  # last moment of study (before now for learners who drifted away)
 
@@ -70,7 +69,7 @@ class SeedSummary:
     created: bool = True
 
 
-def test_names(source: str) -> list[str]:
+def harness_test_names(source: str) -> list[str]:
     """Test names declared in a JavaScript or Python test file of the harness."""
     return [match.group(2) for match in TEST_NAME.finditer(source)]
 
@@ -96,7 +95,6 @@ def _temperament(rng: random.Random, now: datetime, days: int) -> Temperament:
     return Temperament(
         diligence=rng.uniform(0.25, 1.0),
         skill=rng.betavariate(6, 2),
-        zone=rng.choice(ZONES),
         started=started,
         stopped=max(stopped, started + timedelta(days=1)),
     )
@@ -118,7 +116,7 @@ def _delay(rng: random.Random, t: Temperament, interval: timedelta) -> timedelta
     if interval < timedelta(hours=6):
         return timedelta(minutes=rng.uniform(0, 15))
     lateness = rng.expovariate(1.0) * (1.2 - t.diligence) * min(interval.days + 1, 10) / 3
-    return timedelta(days=lateness, hours=rng.uniform(-6, 6))
+    return timedelta(days=lateness, hours=rng.uniform(0, 10))
 
 
 class _Writer:
@@ -147,7 +145,7 @@ def _study(
     *, writer: _Writer, user, cards: list[Card], t: Temperament, rng: random.Random, now
 ) -> None:
     sched = scheduling.scheduler()
-    zone = ZoneInfo(t.zone)
+    zone = ZoneInfo(user.time_zone)  # review days are the learner's calendar days
     days: Counter = Counter()
     again_days: Counter = Counter()
     span = (t.stopped - t.started).total_seconds()
@@ -214,11 +212,11 @@ class _ExerciseShape:
 def _exercise_shapes(rng: random.Random) -> list[_ExerciseShape]:
     shapes = []
     for exercise in Exercise.objects.live().order_by("order", "slug"):
-        hidden = test_names(exercise.hidden_tests) or ["hidden test"]
+        hidden = harness_test_names(exercise.hidden_tests) or ["hidden test"]
         shapes.append(
             _ExerciseShape(
                 exercise=exercise,
-                examples=test_names(exercise.example_tests),
+                examples=harness_test_names(exercise.example_tests),
                 hidden=hidden,
                 weights=[rng.betavariate(1.2, 3) for _ in hidden],
                 file=f"tests.{exercise.extension}",

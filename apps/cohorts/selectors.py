@@ -40,8 +40,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Lower, NullIf, TruncDate
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from apps.cohorts.models import Cohort, CohortStats, Membership
@@ -177,6 +178,9 @@ def cohort_zone(cohort: Cohort) -> ZoneInfo:
 # Heatmap ---------------------------------------------------------------------------------
 
 
+NOT_STARTED = mark_safe('–<span class="visually-hidden"> not started</span>')
+
+
 def heat_level(pct: float, seen: int) -> int:
     """0: nothing seen yet; 1 to 5: the fifth of 0-100% the value falls in."""
     if not seen:
@@ -207,7 +211,7 @@ class HeatCell:
         """The cell's content: the percentage, and for screen readers what it counts. Built
         here rather than in the template: a page has hundreds of cells."""
         if not self.progress.seen:
-            return format_html('–<span class="visually-hidden"> not started</span>')
+            return NOT_STARTED
         return format_html(
             '{}%<span class="visually-hidden"> {}, {} of {} cards</span>',
             self.pct,
@@ -236,7 +240,7 @@ class HeatRow:
     @property
     def overall_html(self) -> SafeString:
         if not self.overall.seen:
-            return format_html('–<span class="visually-hidden"> not started</span>')
+            return NOT_STARTED
         return format_html(
             '{}%<span class="visually-hidden"> of all cards {}</span>',
             self.overall_pct,
@@ -337,7 +341,7 @@ def cohort_heatmap(
     descending: bool = False,
     metric: str = "mastered",
     page_number: int | str = 1,
-    page_size: int = HEATMAP_PAGE_SIZE,
+    page_size: int | None = None,
 ) -> Heatmap:
     """One page of the learners x lessons grid (five queries: the lessons, the page's count and
     learners, their cells, their last active day). Sorting by a lesson ranks every learner by
@@ -371,7 +375,7 @@ def cohort_heatmap(
         learners = learners.annotate(
             figure=Coalesce(Subquery(figure, output_field=IntegerField()), Value(0))
         ).order_by(F("figure").desc() if descending else F("figure").asc(), Lower("username"))
-    page = Paginator(learners, page_size).get_page(page_number)
+    page = Paginator(learners, page_size or HEATMAP_PAGE_SIZE).get_page(page_number)
     page_learners = list(page.object_list)
     ids = [learner.pk for learner in page_learners]
     cells = _cells_by_learner(ids) if ids else {}
@@ -598,74 +602,72 @@ def cohort_summary(*, cohort: Cohort, today: date, now: datetime) -> Summary:
     )
 
 
+def _name(row: dict) -> str:
+    return row["user__display_name"] or row["user__username"]
+
+
 def cohort_help(*, cohort: Cohort, now: datetime, today: date) -> list[HelpEntry]:
     """Learners to look at: many overdue reviews, many Again ratings this week, or an exercise
-    failed again and again without a pass (five queries). The most urgent first."""
+    failed again and again without a pass (three queries, names included, whatever the data).
+    The most urgent first."""
     members = _member_ids(cohort)
-    overdue = dict(
+    who = ("user_id", "user__username", "user__display_name")
+    entries: dict[int, HelpEntry] = {}
+
+    def entry(row: dict) -> HelpEntry:
+        if row["user_id"] not in entries:
+            entries[row["user_id"]] = HelpEntry(
+                learner_id=row["user_id"], name=_name(row), username=row["user__username"]
+            )
+        return entries[row["user_id"]]
+
+    for row in (
         CardState.objects.filter(
             user_id__in=members, card_id__in=_live_card_ids(), due__lt=now - OVERDUE_AFTER
         )
-        .values("user_id")
+        .values(*who)
         .annotate(n=Count("pk"))
         .filter(n__gte=OVERDUE_MIN_CARDS)
-        .order_by("-n", "user_id")
-        .values_list("user_id", "n")[: HELP_LIMIT * 3]
-    )
-    again = {
-        row["user_id"]: row
-        for row in ReviewDay.objects.filter(
+        .order_by("-n", "user_id")[: HELP_LIMIT * 3]
+    ):
+        entry(row).overdue = row["n"]
+    for row in (
+        ReviewDay.objects.filter(
             user_id__in=members, day__gte=today - timedelta(days=AGAIN_WINDOW_DAYS - 1)
         )
-        .values("user_id")
+        .values(*who)
         .annotate(again=Sum("again"), reviews=Sum("reviews"))
         .filter(again__gte=AGAIN_MIN)
         .order_by("-again", "user_id")[: HELP_LIMIT * 3]
-    }
-    struggles: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    ):
+        found = entry(row)
+        found.again, found.reviews = row["again"], row["reviews"]
     for row in (
         Submission.objects.filter(user_id__in=members)
-        .values("user_id", "exercise_id")
+        .values(*who, "exercise__slug", "exercise__title")
         .annotate(
             fails=Count("pk", filter=Q(state=Submission.State.FAILED)),
             passes=Count("pk", filter=Q(state=Submission.State.PASSED)),
         )
         .filter(fails__gte=FAILS_MIN, passes=0)
-        .order_by("-fails", "user_id")[: HELP_LIMIT * 3]
+        .order_by("-fails", "user_id", "exercise__slug")[: HELP_LIMIT * 3]
     ):
-        struggles[row["user_id"]].append((row["exercise_id"], row["fails"]))
-
-    ids = set(overdue) | set(again) | set(struggles)
-    learners = User.objects.only("username", "display_name").in_bulk(ids) if ids else {}
-    exercise_ids = {pk for items in struggles.values() for pk, _ in items}
-    exercises = Exercise.objects.only("slug", "title").in_bulk(exercise_ids) if exercise_ids else {}
-    entries = [
-        HelpEntry(
-            learner_id=user_id,
-            name=learners[user_id].public_name,
-            username=learners[user_id].username,
-            overdue=overdue.get(user_id, 0),
-            again=again.get(user_id, {}).get("again", 0),
-            reviews=again.get(user_id, {}).get("reviews", 0),
-            exercises=[
-                StruggledExercise(exercises[pk].slug, exercises[pk].title, fails)
-                for pk, fails in struggles.get(user_id, [])
-                if pk in exercises
-            ],
+        entry(row).exercises.append(
+            StruggledExercise(row["exercise__slug"], row["exercise__title"], row["fails"])
         )
-        for user_id in ids
-        if user_id in learners
-    ]
-    entries.sort(key=lambda e: (-e.severity, e.username))
-    return entries[:HELP_LIMIT]
+    ranked = sorted(entries.values(), key=lambda e: (-e.severity, e.username))
+    return ranked[:HELP_LIMIT]
 
 
 def cohort_hardest_cards(*, cohort: Cohort, limit: int = HARDEST_LIMIT) -> list[HardCard]:
     """Cards with the highest lapse rate (Again ratings per review) among the cohort's learners
-    who have seen them, at least HARDEST_MIN_LEARNERS of them (two queries)."""
-    rows = list(
+    who have seen them, at least HARDEST_MIN_LEARNERS of them (one query)."""
+    rows = (
         CardState.objects.filter(user_id__in=_member_ids(cohort), card_id__in=_live_card_ids())
-        .values("card_id")
+        .values(
+            "card_id", "card__slug", "card__question_md", "card__lesson__title",
+            "card__lesson__slug", "card__lesson__track__slug",
+        )
         .annotate(
             learners=Count("pk"),
             lapsed=Count("pk", filter=Q(lapses__gt=0)),
@@ -675,22 +677,23 @@ def cohort_hardest_cards(*, cohort: Cohort, limit: int = HARDEST_LIMIT) -> list[
         .filter(learners__gte=HARDEST_MIN_LEARNERS, lapses__gt=0)
         .annotate(rate=F("lapses") * 1.0 / F("reps"))
         .order_by("-rate", "card_id")[:limit]
-    )
-    cards = Card.objects.select_related("lesson__track").in_bulk([r["card_id"] for r in rows])
+    )  # fmt: skip
     return [
         HardCard(
-            card_id=card.pk,
-            slug=card.slug,
-            question=Truncator(card.question_md).chars(160),
-            lesson=card.lesson.title,
-            url=card.get_absolute_url(),
+            card_id=row["card_id"],
+            slug=row["card__slug"],
+            question=Truncator(row["card__question_md"]).chars(160),
+            lesson=row["card__lesson__title"],
+            url=reverse(
+                "content:lesson", args=[row["card__lesson__track__slug"], row["card__lesson__slug"]]
+            )
+            + f"#card-{row['card__slug']}",
             learners=row["learners"],
             lapsed_learners=row["lapsed"],
             reps=row["reps"],
             lapses=row["lapses"],
         )
         for row in rows
-        if (card := cards.get(row["card_id"])) is not None
     ]
 
 
