@@ -516,10 +516,25 @@ def dashboard(*, user, now: datetime) -> Dashboard:
             for s in weakest
         ],
         readiness=readiness(
-            user=user, interview_date=plan.interview_date, now=now, cards=cards, states=states
+            user=user,
+            interview_date=plan.interview_date or _cohort_interview_date(user=user, today=today),
+            now=now,
+            cards=cards,
+            states=states,
         ),
         mocks=mock_history(user=user),
     )
+
+
+def _cohort_interview_date(*, user, today: date) -> date | None:
+    """The interview date an instructor set on one of the learner's cohorts, used when the
+    learner has not set their own (one query)."""
+    try:
+        from apps.cohorts.selectors import cohort_interview_date
+    except ImportError:  # the cohorts app is optional
+        return None
+    found = cohort_interview_date(user=user, today=today)
+    return found[0] if found else None
 
 
 def readiness(
