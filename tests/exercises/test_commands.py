@@ -55,7 +55,7 @@ def test_sandbox_run_prints_one_json_object_and_exits_0_on_any_verdict(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert set(result) == RUN_FIELDS
-    assert result["verdict"] == verdict
+    assert result["verdict"] == verdict, result
     assert result["stdout"] == stdout
     assert isinstance(result["wall_ms"], int) and isinstance(result["cpu_ms"], int)
     assert result["truncated"] is False
