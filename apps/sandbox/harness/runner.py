@@ -24,8 +24,14 @@ import os
 import posix
 import signal
 import sys
+import threading
 import traceback
 import types
+
+# The jail's address-space limit is shared by every thread's stack: with the default 8 MiB
+# stacks only a handful of threads fit, so tests and learner code using threads would fail with
+# "can't start new thread" long before the process limit. 512 KiB is plenty for Python frames.
+threading.stack_size(512 * 1024)
 
 # References captured before any test or learner code runs, so that code which rebinds os.write,
 # json, sys.exit and friends cannot reach the runner's own channel.
