@@ -6,6 +6,7 @@ anything is written, so one import run either applies everything or nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -14,20 +15,11 @@ from pathlib import Path
 
 import yaml
 
+from apps.sandbox.limits import Limits
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CARD_KINDS = ("scenario", "qa", "trick")
 LANGUAGES = {"javascript": "js", "python": "py"}
-LIMIT_FIELDS = {
-    "wall_seconds": (int, float),
-    "cpu_seconds": (int, float),
-    "memory_mb": (int,),
-    "processes": (int,),
-    "file_size_mb": (int,),
-    "open_files": (int,),
-    "output_kb": (int,),
-    "tmp_mb": (int,),
-    "allow_tmp_read": (bool,),
-}
 EXERCISES_DIR = "exercises"
 
 TRACK_FIELDS = {"id": True, "title": True, "order": True, "summary": False}
@@ -77,6 +69,7 @@ class TrackData:
     summary: str
     intro_md: str
     source_path: str
+    source_text: str = field(default="", repr=False)  # the whole file
 
     @property
     def source_hash(self) -> str:
@@ -94,6 +87,7 @@ class CardData:
     follow_ups: list[str]
     order: int
     lesson_slug: str
+    source_text: str = field(default="", repr=False)  # from its opening '+++' to the next card
 
     @property
     def source_hash(self) -> str:
@@ -110,6 +104,7 @@ class LessonData:
     track_slug: str
     source_path: str
     cards: list[CardData] = field(default_factory=list)
+    source_text: str = field(default="", repr=False)  # front matter and intro, up to a card
 
     @property
     def source_hash(self) -> str:
@@ -134,6 +129,7 @@ class ExerciseData:
     solution_code: str
     wrong_solutions: dict[str, str]
     source_path: str
+    source_text: str = field(default="", repr=False)  # exercise.md
 
     @property
     def source_hash(self) -> str:
@@ -152,6 +148,7 @@ class Course:
 
 
 def _hash(data: dict) -> str:
+    data.pop("source_text", None)  # the raw text is kept for export_content, not compared
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -280,6 +277,7 @@ def _read_track(path: Path, root: Path, problems: list[ContentProblem]) -> Track
         summary=reader.text(data, "summary", "track", 1, required=False),
         intro_md=body.strip(),
         source_path=reader.rel,
+        source_text=text,
     )
     return track if len(problems) == before else None
 
@@ -310,6 +308,7 @@ def _read_lesson(
     delimiters = [index for index, line in enumerate(lines) if line.rstrip("\r\n") == "+++"]
     end = delimiters[0] if delimiters else len(lines)
     lesson.intro_md = "".join(lines[:end]).strip()
+    lesson.source_text = text[: len(text) - len(body)] + "".join(lines[:end])
     if not delimiters:
         reader.problem("cards", "a lesson needs at least one card (a '+++' block)", body_line)
     if len(delimiters) % 2:
@@ -326,6 +325,7 @@ def _read_lesson(
         if card:
             card.order = position + 1
             card.lesson_slug = lesson.slug
+            card.source_text = "".join(lines[start:next_start])
             lesson.cards.append(card)
     return lesson if len(problems) == before else None
 
@@ -389,16 +389,16 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
     if not isinstance(limits, dict):
         reader.problem("exercise.limits", "must be a mapping", 1)
         limits = {}
-    for name, value in limits.items():
-        types = LIMIT_FIELDS.get(name)
-        if types is None:
-            reader.problem(
-                f"exercise.limits.{name}", f"unknown limit (allowed: {', '.join(LIMIT_FIELDS)})", 1
-            )
-        elif not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
-            reader.problem(f"exercise.limits.{name}", f"has the wrong type: {value!r}", 1)
-        elif bool not in types and value <= 0:
-            reader.problem(f"exercise.limits.{name}", "must be positive", 1)
+    if limits and language in LANGUAGES:
+        # The sandbox's own Limits decide what is valid: one list of names and bounds.
+        try:
+            Limits.for_language(language, **limits)
+        except TypeError:
+            known = ", ".join(field.name for field in dataclasses.fields(Limits))
+            unknown = ", ".join(sorted(set(limits) - {f.name for f in dataclasses.fields(Limits)}))
+            reader.problem(f"exercise.limits.{unknown}", f"unknown limit (allowed: {known})", 1)
+        except ValueError as exc:
+            reader.problem("exercise.limits", str(exc), 1)
     if not body.strip():
         reader.problem("exercise.prompt", "the prompt (Markdown after the front matter) is empty")
 
@@ -438,6 +438,7 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
         solution_code=files["solution"],
         wrong_solutions=wrong,
         source_path=str(folder.relative_to(root.parent)),
+        source_text=text,
     )
 
 

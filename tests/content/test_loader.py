@@ -325,3 +325,23 @@ def test_the_shipped_content_folder_has_no_stray_files():
     for path in CONTENT.rglob("*"):
         if path.is_file() and "exercises" not in path.parts:
             assert path.suffix == ".md", f"unexpected file {path}"
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ("{memory_mb: 25600}", "exercise.limits: limit memory_mb=25600 is outside"),
+        ("{wall_secs: 3}", "exercise.limits.wall_secs: unknown limit"),
+        ("[1, 2]", "exercise.limits: must be a mapping"),
+    ],
+)
+def test_exercise_limits_are_checked_against_the_sandbox(tree, limits, expected):
+    make_exercise(tree, limits=limits)
+    assert any(expected in problem for problem in problems_of(tree))
+
+
+@pytest.mark.django_db
+def test_exercise_limits_accept_every_sandbox_limit(tree):
+    make_exercise(tree, limits="{test_timeout_seconds: 20, allow_tmp_read: true, tmp_mb: 96}")
+    content_import(root=tree)
+    assert Exercise.objects.get().limits["test_timeout_seconds"] == 20
