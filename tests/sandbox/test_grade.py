@@ -296,3 +296,19 @@ def test_python_exit_at_import_is_error(canary):
     outcome = graded("python", "import sys\nsys.exit(0)\n", {"tests.py": PY_TESTS}, canary)
     assert outcome.status == "error"
     assert "sys.exit(0)" in outcome.message
+
+
+def test_js_an_exception_thrown_in_a_callback_fails_the_test_and_says_so(canary):
+    code = (
+        "module.exports = { later: (cb) => setImmediate(() => { throw new TypeError('boom'); }) };"
+    )
+    tests = {
+        "tests.js": "module.exports = ({ test, load }) => {\n"
+        "  test('calls back', async () => { await new Promise((r) => load().later(r)); });\n"
+        "};\n"
+    }
+    outcome = graded("javascript", code, tests, canary)
+    assert statuses(outcome) == ["fail"]
+    message = outcome.tests[0].message
+    assert message.startswith("Uncaught exception (thrown in a callback or event handler")
+    assert "TypeError: boom" in message

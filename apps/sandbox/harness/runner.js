@@ -496,6 +496,12 @@ function test(name, fn) {
 class ExitCalled extends ErrorCtor {}
 class LoadFailure extends ErrorCtor {}
 const TIMED_OUT = { timedOut: true };
+// An exception thrown outside the test's promise chain (in a callback or an event handler).
+class Uncaught {
+  constructor(error) {
+    this.error = error;
+  }
+}
 
 let loaded = null; // { ok: true, exports } | { ok: false, message }
 
@@ -527,7 +533,7 @@ let active = null; // { fail(err) } for the test that is running
 // An exception nobody catches (a throw inside a real setImmediate callback, say) fails the test
 // that is running; Node itself would have crashed.
 function onUncaughtException(err) {
-  if (active !== null) active.fail(err);
+  if (active !== null) active.fail(new Uncaught(err));
 }
 
 // A rejected promise nobody handles is reported in the running test's output, not failed: it may
@@ -579,6 +585,10 @@ function classify(err) {
     return { status: 'error', kind: 'load', message: 'Your code could not be loaded: ' + err.message };
   }
   if (err instanceof ExitCalled) return { status: 'error', kind: 'exit', message: err.message };
+  if (err instanceof Uncaught) {
+    const where = 'Uncaught exception (thrown in a callback or event handler, outside any promise): ';
+    return { status: 'fail', kind: null, message: clip(where + describe(err.error) + learnerLocation(err.error)) };
+  }
   return { status: 'fail', kind: null, message: clip(describe(err) + learnerLocation(err)) };
 }
 
