@@ -157,6 +157,8 @@ CELERY_TASK_ROUTES = {
     # The sweep only reads and re-enqueues; it must not wait behind a backlog of gradings.
     "apps.exercises.tasks.submissions_sweep": {"queue": "celery"},
     "apps.exercises.tasks.*": {"queue": "sandbox"},
+    # Checking an exercise saved in the admin runs its solutions in the jail too.
+    "apps.content.tasks.*": {"queue": "sandbox"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -175,6 +177,8 @@ EXERCISE_SWEEP_QUEUED_AFTER_SECONDS = env_int("EXERCISE_SWEEP_QUEUED_AFTER_SECON
 EXERCISE_SWEEP_RUNNING_AFTER_SECONDS = env_int("EXERCISE_SWEEP_RUNNING_AFTER_SECONDS", 180)
 EXERCISE_SWEEP_ERROR_AFTER_SECONDS = env_int("EXERCISE_SWEEP_ERROR_AFTER_SECONDS", 300)
 EXERCISE_MAX_ATTEMPTS = env_int("EXERCISE_MAX_ATTEMPTS", 5)
+# Cohorts: the dashboard's cohort-wide figures are recomputed when older than this.
+COHORT_STATS_MAX_AGE_SECONDS = env_int("COHORT_STATS_MAX_AGE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["exercises-submissions-sweep"] = {
     "task": "apps.exercises.tasks.submissions_sweep",
     "schedule": float(EXERCISE_SWEEP_EVERY_SECONDS),

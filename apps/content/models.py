@@ -6,6 +6,7 @@ removed from the files are retired (hidden), never deleted. HTML is rendered and
 by the content services, and stored next to its Markdown source.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -35,6 +36,10 @@ class Track(models.Model):
     is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The item's text exactly as imported (for a card: its block of the lesson file; for a
+    # lesson: the front matter and introduction), so export_content re-emits untouched items
+    # byte for byte and writes a canonical form only for what was edited here.
+    source_text = models.TextField(blank=True, editable=False)
 
     objects = LiveQuerySet.as_manager()
 
@@ -59,6 +64,10 @@ class Lesson(models.Model):
     is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The item's text exactly as imported (for a card: its block of the lesson file; for a
+    # lesson: the front matter and introduction), so export_content re-emits untouched items
+    # byte for byte and writes a canonical form only for what was edited here.
+    source_text = models.TextField(blank=True, editable=False)
 
     objects = LiveQuerySet.as_manager()
 
@@ -106,6 +115,10 @@ class Card(models.Model):
     order = models.PositiveIntegerField(default=0)
     is_retired = models.BooleanField(default=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The item's text exactly as imported (for a card: its block of the lesson file; for a
+    # lesson: the front matter and introduction), so export_content re-emits untouched items
+    # byte for byte and writes a canonical form only for what was edited here.
+    source_text = models.TextField(blank=True, editable=False)
 
     objects = CardQuerySet.as_manager()
 
@@ -119,10 +132,23 @@ class Card(models.Model):
         return f"{self.lesson.get_absolute_url()}#card-{self.slug}"
 
 
+class ExerciseQuerySet(LiveQuerySet):
+    def live(self):
+        """Shown to learners: not retired, and not held back by a failing check."""
+        return self.filter(is_retired=False, is_published=True)
+
+
 class Exercise(models.Model):
     class Language(models.TextChoices):
         JAVASCRIPT = "javascript", "JavaScript"
         PYTHON = "python", "Python"
+
+    class Check(models.TextChoices):
+        NONE = "", "Not checked here (imported from content/)"
+        PENDING = "pending", "Checking…"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+        ERROR = "error", "Could not run"
 
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
@@ -144,8 +170,25 @@ class Exercise(models.Model):
     is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The item's text exactly as imported (for a card: its block of the lesson file; for a
+    # lesson: the front matter and introduction), so export_content re-emits untouched items
+    # byte for byte and writes a canonical form only for what was edited here.
+    source_text = models.TextField(blank=True, editable=False)
 
-    objects = LiveQuerySet.as_manager()
+    # Saving in the admin runs the reference and wrong solutions through the jail in the
+    # background (apps/content/checks.py); an exercise whose code changed stays unpublished
+    # until that check passes. Imported exercises are proven by `check_exercises` in CI.
+    is_published = models.BooleanField(
+        default=True, help_text="Learners see it. Cleared while a changed exercise is checked."
+    )
+    check_status = models.CharField(
+        max_length=16, choices=Check.choices, blank=True, default=Check.NONE, editable=False
+    )
+    check_report = models.JSONField(default=list, blank=True, editable=False)
+    check_token = models.CharField(max_length=32, blank=True, editable=False)
+    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ExerciseQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -186,3 +229,34 @@ class ExerciseCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise_id} practises {self.card_id}"
+
+
+class ContentEdit(models.Model):
+    """One save of a course item in the admin: who, when, and each changed field's value before
+    and after. Kept when the item or the editor's account is deleted."""
+
+    class Kind(models.TextChoices):
+        TRACK = "track", "Track"
+        LESSON = "lesson", "Lesson"
+        CARD = "card", "Card"
+        EXERCISE = "exercise", "Exercise"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    slug = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    user_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField()
+    created = models.BooleanField(default=False, help_text="The save that created the item.")
+    changes = models.JSONField(default=dict, help_text="field: [before, after]")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "object_id", "-created_at"], name="content_edit_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.slug} by {self.user_name} at {self.created_at:%Y-%m-%d %H:%M}"

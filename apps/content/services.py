@@ -67,6 +67,11 @@ class _Sync:
         self.seen.add(slug)
         row = self.existing.get(slug)
         if row is not None and row.source_hash == source_hash and not row.is_retired:
+            # Same data: keep the row (and any admin edit not exported yet) but remember the
+            # file's current text, which export_content re-emits for unedited items.
+            if row.source_text != fields["source_text"]:
+                row.source_text = fields["source_text"]
+                self.model.objects.filter(pk=row.pk).update(source_text=row.source_text)
             self.summary.unchanged += 1
             return row, False
         if row is None:
@@ -105,6 +110,7 @@ def _apply(course: Course) -> ImportSummary:
             "summary": data.summary,
             "intro_md": data.intro_md,
             "source_path": data.source_path,
+            "source_text": data.source_text,
         }
         track_rows[data.slug], _ = tracks.upsert(
             data.slug, data.source_hash, fields, lambda row: track_render(track=row)
@@ -120,6 +126,7 @@ def _apply(course: Course) -> ImportSummary:
             "summary": data.summary,
             "intro_md": data.intro_md,
             "source_path": data.source_path,
+            "source_text": data.source_text,
         }
         lesson, _ = lessons.upsert(
             data.slug, data.source_hash, fields, lambda row: lesson_render(lesson=row)
@@ -134,6 +141,7 @@ def _apply(course: Course) -> ImportSummary:
                 "pitfall_md": card.pitfall_md,
                 "follow_ups": card.follow_ups,
                 "order": card.order,
+                "source_text": card.source_text,
             }
             cards.upsert(card.slug, card.source_hash, fields, lambda row: card_render(card=row))
 
@@ -153,6 +161,11 @@ def _apply(course: Course) -> ImportSummary:
             "solution_code": data.solution_code,
             "wrong_solutions": data.wrong_solutions,
             "source_path": data.source_path,
+            "source_text": data.source_text,
+            # The files are the truth (CI proves them with check_exercises): an import that
+            # changes an exercise publishes it, whatever an earlier admin check said.
+            "is_published": True,
+            "check_status": Exercise.Check.NONE,
         }
         exercise, changed = exercises.upsert(
             data.slug, data.source_hash, fields, lambda row: exercise_render(exercise=row)
