@@ -135,3 +135,16 @@ def test_refresh_recovers_from_a_concurrent_first_write(cohort, member, clock, m
     monkeypatch.undo()
     assert CohortStats.objects.filter(cohort=cohort).count() == 1
     assert real_exists()
+
+
+def test_the_command_rebuilds_every_cohorts_figures(cohort, member, instructor, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    other = services.cohort_create(instructor=instructor, name="Other")
+    call_command("cohort_stats_refresh")
+    assert CohortStats.objects.count() == 2
+    assert "Spring cohort: 1 learners" in capsys.readouterr().out
+    call_command("cohort_stats_refresh", str(other.pk))
+    with pytest.raises(CommandError, match="unknown cohort"):
+        call_command("cohort_stats_refresh", "99999")
