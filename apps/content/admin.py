@@ -29,6 +29,7 @@ PREVIEW_URL_NAME = "content_markdown_preview"
 CARD_DELIMITER = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
 KEY_POINTS = (3, 6)  # the loader's bounds
 FOLLOW_UPS = (0, 10)
+EMPTY_PREVIEW = '<p class="md-preview-empty">Nothing to show yet.</p>'
 
 
 # Live preview --------------------------------------------------------------------------------
@@ -66,7 +67,7 @@ class MarkdownPreviewWidget(forms.Textarea):
             textarea,
             preview_id,
             preview_id,
-            mark_safe(render_markdown(value or "")),  # noqa: S308 - sanitised by render_markdown
+            mark_safe(render_markdown(value or "") or EMPTY_PREVIEW),  # noqa: S308 - sanitised
         )
 
 
@@ -77,7 +78,7 @@ def markdown_preview(request):
     if field not in request.POST:
         return HttpResponseBadRequest("nothing to preview")
     html = render_markdown(request.POST[field].replace("\r\n", "\n"))
-    return HttpResponse(html or '<p class="md-preview-empty">Nothing to show yet.</p>')
+    return HttpResponse(html or EMPTY_PREVIEW)
 
 
 # Forms: the loader's rules, checked field by field ---------------------------------------------
