@@ -367,3 +367,12 @@ def test_the_submissions_export_holds_every_run_with_its_tests(
     assert by_id[second.pk]["learner"] == "ada" and by_id[second.pk]["exercise"] == exercise.slug
     db = Submission.objects.get(pk=first.pk)
     assert by_id[first.pk]["submitted_at"] == db.created_at.isoformat()
+
+
+def test_exports_defuse_spreadsheet_formulas_in_names(as_user, cohort, member, course_small):
+    member.display_name = '=HYPERLINK("http://evil.example","click")'
+    member.save()
+    rows = parse(
+        as_user(cohort.instructor).get(reverse("cohorts:export_progress", args=[cohort.pk]))
+    )
+    assert {row["name"] for row in rows} == {"'" + member.display_name}
