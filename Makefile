@@ -28,8 +28,9 @@ migrate: $(STAMP)
 content: migrate
 	$(DEV_ENV) $(BIN)/python manage.py import_content
 
-demo: migrate
+demo: content
 	$(DEV_ENV) $(BIN)/python manage.py demo_accounts
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
 run: content demo
 	@if [ -n "$$REDIS_URL" ]; then \
