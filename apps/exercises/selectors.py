@@ -162,7 +162,9 @@ def _highlight(language: str, source: str) -> str:
 
 def exercise_links_by_card(*, card_ids: list[int] | None = None) -> dict[int, list[Exercise]]:
     """Live exercises per card id (one query), for "Practise it" links under cards."""
-    links = ExerciseCard.objects.filter(exercise__is_retired=False).select_related("exercise")
+    links = ExerciseCard.objects.filter(
+        exercise__in=Exercise.objects.live()  # an exercise held back by its check has no link
+    ).select_related("exercise")
     if card_ids is not None:
         links = links.filter(card_id__in=card_ids)
     by_card: dict[int, list[Exercise]] = {}

@@ -353,6 +353,14 @@ def test_lesson_cards_link_to_the_exercises_that_practise_them(client, exercise)
     assert "Practise it:" in html and exercise.get_absolute_url() in html
 
 
+def test_an_exercise_held_back_by_its_check_gets_no_link(client, exercise):
+    type(exercise).objects.filter(pk=exercise.pk).update(is_published=False)
+    card = exercise.primary_card
+    html = client.get(card.lesson.get_absolute_url()).content.decode()
+    assert exercise.get_absolute_url() not in html
+    assert client.get(exercise.get_absolute_url()).status_code == 404
+
+
 def test_retry_on_a_final_submission_is_refused_politely(ada, learner, exercise):
     submission = graded(learner, exercise)
     response = ada.post(reverse("exercises:retry", args=[submission.pk]), headers=HTMX)
