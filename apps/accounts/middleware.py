@@ -1,3 +1,4 @@
+import contextlib
 import zoneinfo
 
 from django.utils import timezone
@@ -13,8 +14,7 @@ class UserTimeZoneMiddleware:
         timezone.deactivate()
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.time_zone:
-            try:
+            # An unknown zone falls back to UTC rather than failing the page.
+            with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass  # an unknown zone falls back to UTC rather than failing the page
         return self.get_response(request)
