@@ -41,3 +41,19 @@ def other_learner(db, password):
     from apps.accounts.services import user_create
 
     return user_create(username="grace", password=password, display_name="Grace")
+
+
+@pytest.fixture(scope="session")
+def grading_stack(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real Redis (embedded, or REDIS_URL), a real `celery worker` (queues sandbox and celery,
+    concurrency 2) and `celery beat` on pytest-django's test database: started once per session
+    for the integration and browser tests, stopped before the test database is dropped."""
+    from django.db import connection
+
+    from tests.integration.stack import GradingStack
+
+    stack = GradingStack.shared(
+        tmp_path_factory.mktemp("grading-stack"), db_name=connection.settings_dict["NAME"]
+    )
+    yield stack
+    GradingStack.shutdown()

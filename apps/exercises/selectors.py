@@ -34,8 +34,13 @@ STATUSES = {
 
 def exercise_list(*, user) -> list[Exercise]:
     """Live exercises, each with `.status` (an ExerciseStatus) and `.attempts` for this user."""
-    exercises = Exercise.objects.live().prefetch_related(
-        Prefetch("card_links", queryset=ExerciseCard.objects.select_related("card__lesson"))
+    # Explicit order: Meta.ordering is dropped from the aggregated query below.
+    exercises = (
+        Exercise.objects.live()
+        .prefetch_related(
+            Prefetch("card_links", queryset=ExerciseCard.objects.select_related("card__lesson"))
+        )
+        .order_by("order", "slug")
     )
     if not user.is_authenticated:
         rows = list(exercises)

@@ -10,23 +10,11 @@ from playwright.sync_api import expect
 from apps.content.models import Exercise
 from apps.exercises.models import Submission
 from tests.exercises.factories import content_subset
-from tests.integration.stack import GradingStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.sandbox]
 
 EXERCISE = "js-parallel-news"
 GRADED = 60_000  # ms: polling every second, grading well under one
-
-
-@pytest.fixture(scope="session")
-def grading_stack(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.db import connection
-
-    stack = GradingStack.shared(
-        tmp_path_factory.mktemp("grading-stack"), db_name=connection.settings_dict["NAME"]
-    )
-    yield stack
-    GradingStack.shutdown()
 
 
 @pytest.fixture
