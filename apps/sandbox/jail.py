@@ -193,14 +193,7 @@ def _tasks_of_current_user() -> int:
     is not root and shares its uid with the jail."""
     uid = str(os.getuid())
     total = 0
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/status", "rb") as handle:
-                status = handle.read().decode("ascii", "replace")
-        except OSError:
-            continue
+    for _pid, status in slots.proc_statuses():
         threads = 1
         mine = False
         for line in status.splitlines():

@@ -17,6 +17,7 @@ import pwd
 import random
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .paths import ensure_private_dir, state_dir
@@ -84,20 +85,25 @@ def acquire(timeout: float = ACQUIRE_TIMEOUT_SECONDS) -> Slot:
         time.sleep(0.05)
 
 
+def proc_statuses() -> Iterator[tuple[int, str]]:
+    """(pid, text of /proc/PID/status) for every process that still exists."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/status", "rb") as handle:
+                yield int(name), handle.read().decode("ascii", "replace")
+        except OSError:
+            continue
+
+
 def processes_of_uid(uid: int) -> list[int]:
     """Live (non-zombie) processes whose real, effective, saved or filesystem uid is `uid`.
     Reads /proc/PID/status rather than the owner of /proc/PID, which a process can hide by
     making itself non-dumpable."""
     found = []
     wanted = str(uid)
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/status", "rb") as handle:
-                status = handle.read().decode("ascii", "replace")
-        except OSError:
-            continue
+    for pid, status in proc_statuses():
         uids: list[str] = []
         state = ""
         for line in status.splitlines():
@@ -106,7 +112,7 @@ def processes_of_uid(uid: int) -> list[int]:
             elif line.startswith("State:"):
                 state = line.split()[1] if len(line.split()) > 1 else ""
         if wanted in uids and state not in ("Z", "X"):
-            found.append(int(name))
+            found.append(pid)
     return found
 
 
