@@ -64,8 +64,13 @@
   }
 
   var ratedByKeyboard = false;
+  // Keys act only once htmx has set the page up (its DOMContentLoaded handler was registered
+  // before ours), so a rating never slips out as a plain form post while the page loads.
+  var pageReady = false;
+  document.addEventListener("DOMContentLoaded", function () { pageReady = true; });
 
   document.addEventListener("keydown", function (event) {
+    if (!pageReady) return;
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isTyping(event.target)) return;
     if (document.querySelector("#mock-stage")) return; // the mock interview uses its own controls
