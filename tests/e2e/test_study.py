@@ -35,6 +35,7 @@ def test_new_learner_reviews_takes_a_mock_interview_and_sees_it_on_the_dashboard
 
     nav(page).get_by_role("link", name=re.compile(r"^Review")).click()
     expect(page).to_have_url(re.compile(r"/study/review/$"))
+    page.wait_for_load_state("domcontentloaded")  # keys count once the page is set up
     page.evaluate("window.__marker = 'same page'")
     session = page.locator("#review-session")
     screenshot("study-review-question")
