@@ -61,8 +61,21 @@ class ContentError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
+class _Hashed:
+    """`source_hash`: what the importer compares to tell an unchanged item from an edited one."""
+
+    hash_excludes: tuple[str, ...] = ()
+
+    @property
+    def source_hash(self) -> str:
+        data = asdict(self)
+        for name in self.hash_excludes:
+            data.pop(name)
+        return _hash(data)
+
+
 @dataclass
-class TrackData:
+class TrackData(_Hashed):
     slug: str
     title: str
     order: int
@@ -71,13 +84,9 @@ class TrackData:
     source_path: str
     source_text: str = field(default="", repr=False)  # the whole file
 
-    @property
-    def source_hash(self) -> str:
-        return _hash(asdict(self))
-
 
 @dataclass
-class CardData:
+class CardData(_Hashed):
     slug: str
     kind: str
     question_md: str
@@ -89,13 +98,9 @@ class CardData:
     lesson_slug: str
     source_text: str = field(default="", repr=False)  # from its opening '+++' to the next card
 
-    @property
-    def source_hash(self) -> str:
-        return _hash(asdict(self))
-
 
 @dataclass
-class LessonData:
+class LessonData(_Hashed):
     slug: str
     title: str
     order: int
@@ -106,15 +111,11 @@ class LessonData:
     cards: list[CardData] = field(default_factory=list)
     source_text: str = field(default="", repr=False)  # front matter and intro, up to a card
 
-    @property
-    def source_hash(self) -> str:
-        data = asdict(self)
-        data.pop("cards")
-        return _hash(data)
+    hash_excludes = ("cards",)  # a lesson's own change, not its cards' (they hash themselves)
 
 
 @dataclass
-class ExerciseData:
+class ExerciseData(_Hashed):
     slug: str
     title: str
     language: str
@@ -130,10 +131,6 @@ class ExerciseData:
     wrong_solutions: dict[str, str]
     source_path: str
     source_text: str = field(default="", repr=False)  # exercise.md
-
-    @property
-    def source_hash(self) -> str:
-        return _hash(asdict(self))
 
 
 @dataclass

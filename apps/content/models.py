@@ -26,15 +26,12 @@ class LiveQuerySet(models.QuerySet):
         return self.filter(is_retired=False)
 
 
-class Track(models.Model):
+class ImportedItem(models.Model):
+    """Bookkeeping every imported row shares: the stable id from content/, retirement instead
+    of deletion, and the source it was imported from."""
+
     slug = models.SlugField(max_length=100, unique=True)
-    title = models.CharField(max_length=200)
-    summary = models.CharField(max_length=300, blank=True)
-    intro_md = models.TextField(blank=True)
-    intro_html = models.TextField(blank=True, editable=False)
-    order = models.PositiveIntegerField(default=0)
     is_retired = models.BooleanField(default=False)
-    source_path = models.CharField(max_length=300, blank=True, editable=False)
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
     # The item's text exactly as imported (for a card: its block of the lesson file; for a
     # lesson: the front matter and introduction), so export_content re-emits untouched items
@@ -43,6 +40,25 @@ class Track(models.Model):
 
     objects = LiveQuerySet.as_manager()
 
+    class Meta:
+        abstract = True
+
+
+class OutlineItem(ImportedItem):
+    """A track or a lesson: a titled, ordered page with a Markdown introduction."""
+
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    intro_md = models.TextField(blank=True)
+    intro_html = models.TextField(blank=True, editable=False)
+    order = models.PositiveIntegerField(default=0)
+    source_path = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Track(OutlineItem):
     class Meta:
         ordering = ["order", "slug"]
 
@@ -53,23 +69,8 @@ class Track(models.Model):
         return reverse("content:track", args=[self.slug])
 
 
-class Lesson(models.Model):
-    slug = models.SlugField(max_length=100, unique=True)
+class Lesson(OutlineItem):
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="lessons")
-    title = models.CharField(max_length=200)
-    summary = models.CharField(max_length=300, blank=True)
-    intro_md = models.TextField(blank=True)
-    intro_html = models.TextField(blank=True, editable=False)
-    order = models.PositiveIntegerField(default=0)
-    is_retired = models.BooleanField(default=False)
-    source_path = models.CharField(max_length=300, blank=True, editable=False)
-    source_hash = models.CharField(max_length=64, blank=True, editable=False)
-    # The item's text exactly as imported (for a card: its block of the lesson file; for a
-    # lesson: the front matter and introduction), so export_content re-emits untouched items
-    # byte for byte and writes a canonical form only for what was edited here.
-    source_text = models.TextField(blank=True, editable=False)
-
-    objects = LiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["track__order", "order", "slug"]
@@ -94,13 +95,12 @@ class CardQuerySet(LiveQuerySet):
         return qs
 
 
-class Card(models.Model):
+class Card(ImportedItem):
     class Kind(models.TextChoices):
         SCENARIO = "scenario", "Scenario"
         QA = "qa", "Question"
         TRICK = "trick", "Trick question"
 
-    slug = models.SlugField(max_length=100, unique=True)
     lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="cards")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     question_md = models.TextField()
@@ -113,12 +113,6 @@ class Card(models.Model):
     pitfall_html = models.TextField(blank=True, editable=False)
     follow_ups = models.JSONField(default=list, blank=True)
     order = models.PositiveIntegerField(default=0)
-    is_retired = models.BooleanField(default=False)
-    source_hash = models.CharField(max_length=64, blank=True, editable=False)
-    # The item's text exactly as imported (for a card: its block of the lesson file; for a
-    # lesson: the front matter and introduction), so export_content re-emits untouched items
-    # byte for byte and writes a canonical form only for what was edited here.
-    source_text = models.TextField(blank=True, editable=False)
 
     objects = CardQuerySet.as_manager()
 
@@ -138,7 +132,7 @@ class ExerciseQuerySet(LiveQuerySet):
         return self.filter(is_retired=False, is_published=True)
 
 
-class Exercise(models.Model):
+class Exercise(ImportedItem):
     class Language(models.TextChoices):
         JAVASCRIPT = "javascript", "JavaScript"
         PYTHON = "python", "Python"
@@ -150,7 +144,6 @@ class Exercise(models.Model):
         FAILED = "failed", "Failed"
         ERROR = "error", "Could not run"
 
-    slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
     language = models.CharField(max_length=16, choices=Language.choices)
     prompt_md = models.TextField()
@@ -167,13 +160,7 @@ class Exercise(models.Model):
     limits = models.JSONField(default=dict, blank=True)
     cards = models.ManyToManyField(Card, through="ExerciseCard", related_name="exercises")
     order = models.PositiveIntegerField(default=0)
-    is_retired = models.BooleanField(default=False)
     source_path = models.CharField(max_length=300, blank=True, editable=False)
-    source_hash = models.CharField(max_length=64, blank=True, editable=False)
-    # The item's text exactly as imported (for a card: its block of the lesson file; for a
-    # lesson: the front matter and introduction), so export_content re-emits untouched items
-    # byte for byte and writes a canonical form only for what was edited here.
-    source_text = models.TextField(blank=True, editable=False)
 
     # Saving in the admin runs the reference and wrong solutions through the jail in the
     # background (apps/content/checks.py); an exercise whose code changed stays unpublished
