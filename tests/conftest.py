@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,29 @@ def grading_stack(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     yield stack
     GradingStack.shutdown()
+
+
+# The study app reads time through apps.study.clock.now: tests move it by hand.
+class Clock:
+    """The study app's clock, under the test's control."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def set(self, moment: datetime) -> datetime:
+        self.current = moment.astimezone(UTC)
+        return self.current
+
+    def advance(self, **delta) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    fake = Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    monkeypatch.setattr("apps.study.clock.now", fake)
+    return fake

@@ -1,7 +1,6 @@
 """Cohorts need a small course, people in every role, and a clock under the test's control."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,25 +10,6 @@ from apps.content.models import Card, Lesson
 from apps.exercises.models import Submission, TestResult
 from tests.exercises.factories import exercise_make
 from tests.study.factories import CardFactory, LessonFactory, TrackFactory
-
-
-class Clock:
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
-    monkeypatch.setattr("apps.study.clock.now", fake)
-    return fake
 
 
 @dataclass

@@ -1,5 +1,4 @@
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -47,28 +46,3 @@ def mini_course(db) -> MiniCourse:
         ),
     ]
     return MiniCourse(async_, services, basics, advanced, traps, cards)
-
-
-class Clock:
-    """The study app's clock, under the test's control."""
-
-    def __init__(self, start: datetime):
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def set(self, moment: datetime) -> datetime:
-        self.current = moment.astimezone(UTC)
-        return self.current
-
-    def advance(self, **delta) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    fake = Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
-    monkeypatch.setattr("apps.study.clock.now", fake)
-    return fake
