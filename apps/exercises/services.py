@@ -17,8 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from apps.content.models import Exercise, ExerciseCard
+from apps.content.models import Card, Exercise, ExerciseCard
 from apps.exercises.models import GiveUp, Submission, TestResult
+from apps.study.services import review_record
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +126,11 @@ def submission_create(*, user, exercise: Exercise, code: str) -> Submission:
         raise in_flight from exc
     # When the broker refused the task, the on-commit hook has marked the row in the database
     # (submission_mark_unpublished); pages read it from there.
+    logger.info(
+        "submission %s queued",
+        submission.pk,
+        extra={"submission_id": submission.pk, "user_id": user.pk, "exercise": exercise.slug},
+    )
     return submission
 
 
@@ -269,7 +275,7 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
             for position, test in enumerate(result.get("tests") or [])
         )
     if claim.card_id:
-        submission_review_record(submission_id=claim.submission_id)
+        submission_review_record(submission_id=claim.submission_id, card_id=claim.card_id)
     return Submission.objects.get(pk=claim.submission_id)
 
 
@@ -410,53 +416,52 @@ def submissions_sweep(*, now: datetime | None = None, limit: int = 500) -> Sweep
     return summary
 
 
-def submission_review_record(*, submission_id: int) -> str:
+def submission_review_record(*, submission_id: int, card_id: int | None = None) -> str:
     """Count a graded outcome as a review of the exercise's card: fail or error = Again,
     pass = Good, a first-try pass (no earlier graded submission, no give-up) = Easy.
 
     Idempotent (the study app's idempotency key is the submission), so the sweep may call it
-    again for a row left `pending`. Skipped quietly until the study app provides
-    `review_record`; a failure there is logged and marked on the row, never raised.
+    again for a row left `pending`. `card_id` is the card the worker's claim already looked up
+    (saves a query on the grading path); without it the exercise's primary card is used. A
+    failure in the study app is logged and marked on the row, never raised.
     """
     submission = (
-        Submission.objects.select_related("user", "exercise").filter(pk=submission_id).first()
+        Submission.objects.select_related("user")
+        .only("pk", "state", "review", "created_at", "exercise_id", "user")
+        .filter(pk=submission_id)
+        .first()
     )
     if submission is None or submission.review != Submission.Review.PENDING:
         return submission.review if submission else ""
-    try:
-        from apps.study.services import review_record
-    except ImportError:
-        Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
-        return Submission.Review.NONE
-    card = submission.exercise.primary_card
-    if card is None:
+    if card_id is None:
+        card_id = (
+            ExerciseCard.objects.filter(exercise_id=submission.exercise_id)
+            .order_by("position")
+            .values_list("card_id", flat=True)
+            .first()
+        )
+    if card_id is None:
         Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
         return Submission.Review.NONE
     if submission.state == Submission.State.PASSED:
-        earlier = (
-            Submission.objects.filter(
-                user_id=submission.user_id, exercise_id=submission.exercise_id, pk__lt=submission.pk
-            )
+        mine = {"user_id": submission.user_id, "exercise_id": submission.exercise_id}
+        first_try = not (
+            Submission.objects.filter(**mine, pk__lt=submission.pk)
             .exclude(state=Submission.State.ERROR, retryable=True)
             .exists()
+            or GiveUp.objects.filter(**mine, created_at__lt=submission.created_at).exists()
         )
-        gave_up = GiveUp.objects.filter(
-            user_id=submission.user_id,
-            exercise_id=submission.exercise_id,
-            created_at__lt=submission.created_at,
-        ).exists()
-        rating = 3 if earlier or gave_up else 4
+        rating = 4 if first_try else 3
     else:
         rating = 1
     try:
-        with transaction.atomic():
-            review_record(
-                user=submission.user,
-                card=card,
-                rating=rating,
-                source="exercise",
-                idempotency_key=f"submission-{submission.pk}",
-            )
+        review_record(
+            user=submission.user,
+            card=Card(pk=card_id),
+            rating=rating,
+            source="exercise",
+            idempotency_key=f"submission-{submission.pk}",
+        )
     except Exception:
         logger.exception("submission %s: recording the card review failed", submission.pk)
         outcome = Submission.Review.FAILED

@@ -334,10 +334,8 @@ def test_sweep_stops_at_the_first_broker_failure(learner, other_learner, exercis
 
 @pytest.fixture
 def reviews(monkeypatch):
-    import apps.study.services
-
     calls = []
-    monkeypatch.setattr(apps.study.services, "review_record", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(services, "review_record", lambda **kwargs: calls.append(kwargs))
     return calls
 
 
@@ -374,25 +372,14 @@ def test_platform_errors_are_not_reviews(learner, exercise, reviews):
 
 
 def test_a_failing_review_service_never_loses_the_grading_result(learner, exercise, monkeypatch):
-    import apps.study.services
-
     def broken(**kwargs):
         raise RuntimeError("study is broken")
 
-    monkeypatch.setattr(apps.study.services, "review_record", broken)
+    monkeypatch.setattr(services, "review_record", broken)
     submission = _graded(learner, exercise, "pass")
     submission.refresh_from_db()
     assert submission.state == Submission.State.PASSED
     assert submission.review == Submission.Review.FAILED
-
-
-def test_reviews_are_skipped_quietly_without_the_study_app(learner, exercise, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "apps.study.services", None)  # import raises ImportError
-    submission = _graded(learner, exercise, "pass")
-    assert submission.state == Submission.State.PASSED
-    assert submission.review == Submission.Review.NONE
 
 
 # With the study app's real review_record
