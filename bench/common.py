@@ -62,6 +62,7 @@ def bench_env(var_dir: Path, **extra: str) -> dict[str, str]:
         SECRET_KEY="bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_COOKIES="0",
+        SECURE_SSL_REDIRECT="0",  # plain http on 127.0.0.1
         PORTAL_VAR_DIR=str(var_dir),
         LOG_LEVEL="WARNING",
     )

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -112,7 +113,10 @@ LOGOUT_REDIRECT_URL = "home"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -204,9 +208,65 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Security headers and rate limits (README: "Security headers and rate limits") -----------------
+
+# Headers sent in development too, so the browser tests run under the production policy.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# portal.security.ContentSecurityPolicyMiddleware: "{nonce}" becomes this request's nonce. No
+# 'unsafe-inline', no 'unsafe-eval': scripts and styles are files, htmx is told not to inject
+# its indicator <style> nor to eval (the htmx-config <meta> in templates/base.html).
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self' {nonce}",
+    "style-src": "'self' {nonce}",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only. Behind a load balancer that terminates TLS, set SECURE_PROXY_SSL_HEADER so
+    # Django knows the browser used https (else SECURE_SSL_REDIRECT redirects forever).
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_REFERRER_POLICY = "same-origin"
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers' health checks often speak plain http to the backend.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole domain to https in browsers for months and is the domain
+        # owner's call: off unless asked for, and check --deploy is told it is deliberate.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    # "X-Forwarded-Proto" (the header the load balancer sets; it must strip any the client sent).
+    _proxy_header = os.environ["SECURE_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_proxy_header}", "https")
+
+# How many proxies append to X-Forwarded-For in front of the app (0: trust REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Rate limits, counted in the cache named RATE_LIMIT_CACHE (apps/accounts/ratelimit.py).
+LOGIN_FAILURES_LIMIT = env_int("LOGIN_FAILURES_LIMIT", 10)  # per username and per client IP
+LOGIN_FAILURES_WINDOW_SECONDS = env_int("LOGIN_FAILURES_WINDOW_SECONDS", 15 * 60)
+SIGNUPS_LIMIT = env_int("SIGNUPS_LIMIT", 5)  # accounts created per client IP
+SIGNUPS_WINDOW_SECONDS = env_int("SIGNUPS_WINDOW_SECONDS", 3600)
+# The default cache is per process: limits counted there would multiply by the number of web
+# processes and hosts. With REDIS_URL the counters live in Redis, shared by every process.
+RATE_LIMIT_CACHE = "default"
+if REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": f"{os.environ.get('REDIS_KEY_PREFIX', '')}ratelimit",
+        "TIMEOUT": None,
+    }
+    RATE_LIMIT_CACHE = "ratelimit"

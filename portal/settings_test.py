@@ -9,6 +9,8 @@ from portal.settings import *  # noqa: E402,F403
 from portal.settings import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Rate-limit counters in the per-test, cleared memory cache, never in a Redis other runs share.
+RATE_LIMIT_CACHE = "default"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from apps.accounts.forms import AdminLoginForm
 from apps.accounts.models import User
 
 
@@ -12,3 +13,7 @@ class PortalUserAdmin(UserAdmin):
         *UserAdmin.fieldsets,
         ("Portal", {"fields": ("display_name", "time_zone", "is_instructor")}),
     )
+
+
+# The admin's log-in counts failures with the site's (it shows the same "try again" message).
+admin.site.login_form = AdminLoginForm

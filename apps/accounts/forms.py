@@ -1,7 +1,13 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import NON_FIELD_ERRORS
 
+from apps.accounts import services
 from apps.accounts.models import TIME_ZONE_CHOICES, User
+from portal.security import client_ip
+
+RATE_LIMITED = "rate_limited"
 
 
 class SignUpForm(UserCreationForm):
@@ -17,3 +23,42 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "display_name", "time_zone")
+
+
+class RateLimitedLoginMixin:
+    """Log-in refused without checking the password once the username or the client address
+    has failed too often (services.login_retry_after); every failure is counted."""
+
+    retry_after = 0
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request) if self.request is not None else ""
+        self._refuse_if_limited(username=username, ip=ip)
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            services.login_failure_record(username=username, ip=ip)
+            self._refuse_if_limited(username=username, ip=ip)
+            raise
+        services.login_success_record(username=username)
+        return cleaned
+
+    def _refuse_if_limited(self, *, username: str, ip: str) -> None:
+        self.retry_after = services.login_retry_after(username=username, ip=ip)
+        if self.retry_after:
+            raise forms.ValidationError(
+                services.too_many_attempts_message(self.retry_after), code=RATE_LIMITED
+            )
+
+    @property
+    def is_rate_limited(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, RATE_LIMITED)
+
+
+class LoginForm(RateLimitedLoginMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(RateLimitedLoginMixin, AdminAuthenticationForm):
+    pass

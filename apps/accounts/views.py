@@ -1,23 +1,49 @@
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from apps.accounts.forms import SignUpForm
+from apps.accounts import services
+from apps.accounts.forms import LoginForm, SignUpForm
+from portal.security import client_ip, safe_next_url
+
+TOO_MANY_REQUESTS = 429
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in (which only follows a `next` into this site), rate limited: a refused
+    attempt answers 429 with the form and the time to wait."""
+
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.is_rate_limited:
+            response.status_code = TOO_MANY_REQUESTS
+            response["Retry-After"] = str(form.retry_after)
+        return response
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
+    next_url = safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
     if request.user.is_authenticated:
         return redirect(next_url or "home")
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect(next_url or "home")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url}
+    if request.method == "POST":
+        ip = client_ip(request)
+        retry_after = services.signup_retry_after(ip=ip)
+        if retry_after:
+            form.add_error(None, services.too_many_attempts_message(retry_after))
+            response = render(request, "accounts/signup.html", context, status=TOO_MANY_REQUESTS)
+            response["Retry-After"] = str(retry_after)
+            return response
+        if form.is_valid():
+            user = form.save()
+            services.signup_record(ip=ip)
+            login(request, user)
+            return redirect(next_url or "home")
+    return render(request, "accounts/signup.html", context)

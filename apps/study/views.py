@@ -38,6 +38,7 @@ from apps.study.forms import (
     RatingForm,
 )
 from apps.study.models import ReviewLog
+from portal.security import safe_next_url
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -156,8 +157,7 @@ def rate(request, card_slug: str):
 
 
 def _next_url(request, default: str) -> str:
-    candidate = request.POST.get("next", "")
-    return candidate if candidate.startswith("/") and not candidate.startswith("//") else default
+    return safe_next_url(request, request.POST.get("next"), default)
 
 
 @require_POST
