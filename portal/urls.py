@@ -13,6 +13,7 @@ urlpatterns = [
     path("cohorts/", include("apps.cohorts.urls")),
     path("admin/", admin.site.urls),
     path("ping/", portal_views.ping, name="ping"),
+    path("healthz", portal_views.healthz, name="healthz"),
 ]
 
 handler404 = "portal.views.page_not_found"

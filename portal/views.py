@@ -1,9 +1,13 @@
-"""Friendly error pages."""
+"""Friendly error pages, the benchmarks' floor and the health check."""
 
-from django.http import HttpResponse, HttpResponseServerError
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_safe
+
+from portal.health import health_report
 
 
 def page_not_found(request, exception):
@@ -19,3 +23,13 @@ def server_error(request):
 def ping(request):
     """The cheapest response the stack can give: the floor benchmarks compare against."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@never_cache
+@require_safe
+def healthz(request):
+    """Database, Redis and sandbox preflight as JSON: 503 when the database or Redis is down,
+    200 otherwise (`degraded` when only the sandbox fails). See portal/health.py."""
+    report = health_report()
+    return JsonResponse(report, status=503 if report["status"] == "down" else 200)
