@@ -15,8 +15,6 @@ docs/deploy.md, "gunicorn"; deploy/portal.env.example lists them all):
 - LOG_LEVEL (INFO): gunicorn's own messages, like the app's.
 """
 
-from __future__ import annotations
-
 import os
 
 
