@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
@@ -71,6 +72,9 @@ def grade_submission(submission_id: int) -> None:
     )
     if claim is None:
         return
+    fields = {"submission_id": submission_id, "attempt": claim.attempt}
+    logger.info("submission %s: grading started", submission_id, extra=fields)
+    started = time.perf_counter()
     try:
         result = code_grade(
             language=claim.language, code=claim.code, tests=claim.tests, limits=claim.limits
@@ -86,6 +90,15 @@ def grade_submission(submission_id: int) -> None:
         services.submission_record_unavailable(claim=claim, reason=reason)
         return
     services.submission_record_result(claim=claim, result=result)
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    verdict = result.get("status")
+    logger.info(
+        "submission %s: %s in %s ms",
+        submission_id,
+        verdict,
+        duration_ms,
+        extra={**fields, "verdict": verdict, "duration_ms": duration_ms},
+    )
 
 
 @shared_task(ignore_result=True)
