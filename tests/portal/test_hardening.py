@@ -22,7 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def production_env(tmp_path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    # The test run's own switches (the browser tests allow async-unsafe calls) stay out.
+    dropped = {"DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         DEBUG="0",
@@ -31,7 +33,13 @@ def production_env(tmp_path, **overrides: str) -> dict[str, str]:
         PORTAL_VAR_DIR=str(tmp_path),
         LOG_LEVEL="WARNING",
     )
-    for name in ("SECURE_SSL_REDIRECT", "SECURE_COOKIES", "SECURE_HSTS_SECONDS"):
+    for name in (
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_PROXY_SSL_HEADER",
+        "TRUSTED_PROXY_COUNT",
+    ):
         env.pop(name, None)
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
