@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 HEADER = "Content-Security-Policy"
+REPORT_ONLY_HEADER = "Content-Security-Policy-Report-Only"
 NONCE_PLACEHOLDER = "{nonce}"
 
 
@@ -27,7 +28,11 @@ def policy_template(directives: dict[str, str]) -> str:
 
 class ContentSecurityPolicyMiddleware:
     """Gives every request a fresh nonce (`request.csp_nonce`) and every response the policy,
-    unless the view already set its own Content-Security-Policy header."""
+    unless the view already set its own Content-Security-Policy header.
+
+    With DEBUG on, 404 and 500 responses are Django's technical pages, all inline styles and
+    scripts: they get the policy as Report-Only, so they stay readable and the console still
+    says what production would refuse. Production's own error pages are under the policy."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -36,10 +41,12 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.csp_nonce = secrets.token_urlsafe(18)
         response = self.get_response(request)
-        if HEADER not in response:
-            response[HEADER] = self.template.replace(
-                NONCE_PLACEHOLDER, f"'nonce-{request.csp_nonce}'"
-            )
+        if HEADER in response or REPORT_ONLY_HEADER in response:
+            return response
+        header = HEADER
+        if settings.DEBUG and response.status_code in (404, 500):
+            header = REPORT_ONLY_HEADER
+        response[header] = self.template.replace(NONCE_PLACEHOLDER, f"'nonce-{request.csp_nonce}'")
         return response
 
 

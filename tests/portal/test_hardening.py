@@ -189,6 +189,23 @@ def test_a_view_may_send_its_own_policy():
     assert response.headers["Content-Security-Policy"] == "default-src 'none'"
 
 
+def test_debug_error_pages_only_report():
+    """Django's debug pages (DEBUG on: 404 and 500) are inline styles and scripts."""
+
+    def view(request):
+        return HttpResponse("<style>pre {}</style>", status=int(request.GET["status"]))
+
+    middleware = ContentSecurityPolicyMiddleware(view)
+    with override_settings(DEBUG=True):
+        for status in (404, 500):
+            response = middleware(RequestFactory().get("/", {"status": status}))
+            assert "Content-Security-Policy" not in response.headers
+            assert "'self'" in response.headers["Content-Security-Policy-Report-Only"]
+        assert "Content-Security-Policy" in middleware(RequestFactory().get("/?status=200"))
+    with override_settings(DEBUG=False):
+        assert "Content-Security-Policy" in middleware(RequestFactory().get("/?status=404"))
+
+
 @pytest.mark.django_db
 def test_session_cookie_is_http_only_and_same_site_lax(client, learner, password):
     client.post(reverse("accounts:login"), {"username": "ada", "password": password})
