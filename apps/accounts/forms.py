@@ -41,7 +41,8 @@ class RateLimitedLoginMixin:
             services.login_failure_record(username=username, ip=ip)
             self._refuse_if_limited(username=username, ip=ip)
             raise
-        services.login_success_record(username=username)
+        if self.get_user() is not None:
+            services.login_success_record(username=username)
         return cleaned
 
     def _refuse_if_limited(self, *, username: str, ip: str) -> None:
