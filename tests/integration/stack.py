@@ -197,6 +197,7 @@ class CeleryProcess:
     def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path):
         self.name, self.args, self.env, self.log = name, args, env, log
         self.process: subprocess.Popen | None = None
+        self.node: str | None = None  # the Celery node name, for workers that have one
         self._log_offset = 0
 
     def start(self, *, ready_text: str | None, timeout: float = 60) -> None:
@@ -297,6 +298,7 @@ class GradingStack:
             env,
             folder / "worker.log",
         )  # fmt: skip
+        self.extra_workers: list[CeleryProcess] = []
         self.beat = CeleryProcess(
             "celery beat",
             ["beat", "--loglevel", "INFO", "--schedule", str(folder / "beat-schedule"),
@@ -343,7 +345,27 @@ class GradingStack:
         self.worker.stop()
         self.worker.start(ready_text=" ready.", timeout=90)
 
+    def start_extra_worker(self, name: str, *, concurrency: int = 1) -> CeleryProcess:
+        """Another worker on the same broker and database, as on a second worker host: node
+        `<name>-<random>@<host>` (its `node` attribute), its own log. Stopped by close() if the
+        test does not stop it first."""
+        node = f"{name}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
+        worker = CeleryProcess(
+            f"celery worker {node}",
+            ["worker", "--queues", "sandbox,celery", "--concurrency", str(concurrency),
+             "--hostname", node, "--loglevel", "INFO", "--without-gossip",
+             "--without-mingle", "--without-heartbeat"],
+            self.env,
+            self.folder / f"worker-{node.split('@')[0]}.log",
+        )  # fmt: skip
+        worker.node = node
+        self.extra_workers.append(worker)
+        worker.start(ready_text=" ready.", timeout=90)
+        return worker
+
     def close(self) -> None:
+        for worker in self.extra_workers:
+            worker.stop()
         self.beat.stop()
         self.worker.stop()
         if isinstance(self.redis, ExternalRedis):
