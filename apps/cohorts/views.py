@@ -16,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.cohorts import selectors, services
 from apps.cohorts.forms import CohortForm, HeatmapForm, JoinCodeForm
-from apps.content.rendering import render_markdown
+from apps.content.rendering import render_code
 from apps.study import clock, scheduling
 
 
@@ -198,7 +198,7 @@ def submission(request, pk: int, user_id: int, submission_id: int):
     cohort = selectors.cohort_get(user=request.user, pk=pk)
     person = selectors.cohort_learner_get(cohort=cohort, user_id=user_id)
     found = selectors.cohort_submission_get(learner=person, submission_id=submission_id)
-    code_html = render_markdown(f"````{found.exercise.language}\n{found.code.rstrip()}\n````")
+    code_html = render_code(found.exercise.language, found.code)
     context = {"cohort": cohort, "person": person, "submission": found, "code_html": code_html}
     return render(request, "cohorts/submission.html", context)
 

@@ -4,6 +4,8 @@ Code blocks are highlighted by Pygments on the server (`codehilite`); the saniti
 keeps exactly the markup Pygments, tables, the table of contents and admonitions produce.
 """
 
+import re
+
 import markdown
 import nh3
 
@@ -56,3 +58,11 @@ def render_markdown(text: str) -> str:
         output_format="html",
     )
     return sanitize_html(html)
+
+
+def render_code(language: str, source: str) -> str:
+    """Highlight source code as one fenced block. The fence is longer than any run of backticks
+    in the source, so code (a learner's, say) can never close it and go on as Markdown."""
+    longest = max((len(run) for run in re.findall(r"`+", source)), default=0)
+    fence = "`" * max(4, longest + 1)
+    return render_markdown(f"{fence}{language}\n{source.rstrip()}\n{fence}")

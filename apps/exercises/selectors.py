@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import Exercise, ExerciseCard
-from apps.content.rendering import render_markdown
+from apps.content.rendering import render_code
 from apps.exercises.models import GiveUp, Submission, TestResult
 
 HISTORY_LENGTH = 20
@@ -161,8 +161,7 @@ def exercise_solution_html(*, exercise: Exercise) -> str:
 
 @lru_cache(maxsize=64)
 def _highlight(language: str, source: str) -> str:
-    fence = "````"
-    return render_markdown(f"{fence}{language}\n{source.rstrip()}\n{fence}")
+    return render_code(language, source)
 
 
 def exercise_links_by_card(*, card_ids: list[int] | None = None) -> dict[int, list[Exercise]]:
