@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost: a view's transient database error (a lock held too long) becomes a 503 page.
+    "portal.db_busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"

@@ -1,5 +1,7 @@
 """Friendly error pages, the benchmarks' floor and the health check."""
 
+import sys
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
@@ -7,6 +9,7 @@ from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from portal.db_busy import busy_response, is_database_busy
 from portal.health import health_report
 
 
@@ -15,6 +18,9 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # A database busy for a moment outside a view (a session saved by middleware): 503, not 500.
+    if is_database_busy(sys.exc_info()[1]):
+        return busy_response(request)
     # Rendered without context processors: they may need the database that just failed.
     return HttpResponseServerError(get_template("500.html").render({}))
 

@@ -139,7 +139,15 @@ def stage(name: str, items: list[tuple[str, str]], skip: frozenset[str] = frozen
     entries named in `skip`) into a fresh read-only stage, once; return the stage directory.
 
     Stages are immutable and named by a fingerprint of their sources, so a concurrent worker either
-    finds a complete stage or builds its own and loses the final rename harmlessly."""
+    finds a complete stage or builds its own and loses the final rename harmlessly. A disk that
+    is full or read-only makes the jail unavailable, with the reason."""
+    try:
+        return _stage(name, items, skip)
+    except OSError as exc:
+        raise SandboxUnavailable(f"cannot stage {name} for the jail: {exc}") from exc
+
+
+def _stage(name: str, items: list[tuple[str, str]], skip: frozenset[str]) -> str:
     runtimes = ensure_private_dir(os.path.join(state_dir(), "runtimes"), 0o755)
     final = os.path.join(runtimes, f"{name}-{_fingerprint(source for source, _ in items)}")
     if os.path.isdir(final):

@@ -66,14 +66,20 @@ def slot_range() -> tuple[int, int]:
 
 def acquire(timeout: float = ACQUIRE_TIMEOUT_SECONDS) -> Slot:
     base, count = slot_range()
-    directory = ensure_private_dir(os.path.join(state_dir(), "slots"), 0o700)
+    try:
+        directory = ensure_private_dir(os.path.join(state_dir(), "slots"), 0o700)
+    except OSError as exc:  # a full or read-only disk: no run without its slot lock
+        raise SandboxUnavailable(f"cannot use the sandbox slots directory: {exc}") from exc
     deadline = time.monotonic() + timeout
     start = random.randrange(count)
     while True:
         for step in range(count):
             index = (start + step) % count
             path = os.path.join(directory, f"slot-{index}.lock")
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
+            except OSError as exc:
+                raise SandboxUnavailable(f"cannot open the sandbox slot lock: {exc}") from exc
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:

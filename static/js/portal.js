@@ -1,4 +1,22 @@
 // Small progressive enhancements; every page works without this file.
 (function () {
   "use strict";
+
+  // htmx swaps nothing on an error status. A 503 means the portal was busy for a moment
+  // (portal/db_busy.py): show its message at the top of the page instead of failing silently.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail.xhr;
+    var main = document.getElementById("main");
+    if (!xhr || xhr.status !== 503 || !main) return;
+    var text = new DOMParser().parseFromString(xhr.responseText, "text/html").body.textContent;
+    var box = document.getElementById("busy-message");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "busy-message";
+      box.className = "message error";
+      box.setAttribute("role", "alert");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text.trim() || "The portal is busy right now: try again in a few seconds.";
+  });
 })();

@@ -1,0 +1,51 @@
+"""Fault tests: the grading stack (a real Redis, `celery worker` and `celery beat`, the session
+`grading_stack` fixture) under faults: a worker killed mid-burst, Redis restarted, a full disk,
+the database locked. Each one checks what a learner would notice: no submission lost, no 500
+page, and recovery without anybody stepping in. Marked `integration` and `sandbox`."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.faults.common import FINAL_TIMEOUT
+from tests.integration.stack import wait_for
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if Path(str(item.fspath)).parent.name == "faults":
+            item.add_marker(pytest.mark.integration)
+            item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.fixture
+def learners(transactional_db, password):
+    """learners(n) -> [(user, logged-in test client)], as many people at their own browsers."""
+    from apps.accounts.services import user_create
+
+    made = []
+
+    def make(count: int):
+        start = len(made)
+        for index in range(start, start + count):
+            user = user_create(username=f"learner{index}", password=password)
+            client = Client()
+            client.force_login(user)
+            made.append((user, client))
+        return made[start:]
+
+    return make
+
+
+@pytest.fixture
+def nothing_left_in_flight(transactional_db):
+    """Leave no grading running into the next test's database flush."""
+    from apps.exercises.models import Submission
+
+    yield
+    wait_for(
+        lambda: not Submission.objects.in_flight().exists(),
+        timeout=FINAL_TIMEOUT,
+        what="every submission to reach a final state",
+    )
