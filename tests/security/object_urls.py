@@ -115,10 +115,10 @@ OBJECT_URLS: dict[str, ObjectURL] = {
         anonymous=NOT_FOUND,
     ),
     "exercises:retry": ObjectURL(
-        lambda w: {"submission_id": w.submission.pk},
+        lambda w: {"submission_id": w.retryable.pk},
         "learner",
         methods=("post",),
-        state=lambda w: type(w.submission).objects.filter(pk=w.submission.pk).values().get(),
+        state=lambda w: type(w.retryable).objects.filter(pk=w.retryable.pk).values().get(),
     ),
     # Cohorts: their instructor and staff. Learners, even members, get a 404.
     "cohorts:dashboard": ObjectURL(lambda w: {"pk": w.cohort.pk}, **COHORT),

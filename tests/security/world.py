@@ -47,6 +47,7 @@ class World:
     other_cohort: Cohort
     submission: Submission  # ada's
     other_submission: Submission  # grace's
+    retryable: Submission  # ada's, a platform error she may send again
     mock: MockInterview  # ada's
     other_mock: MockInterview  # grace's
     group: Group
@@ -134,6 +135,14 @@ def world_build() -> World:
 
     submission = graded_submission(learner, exercise, code="// ada's solution")
     other_submission = graded_submission(other_learner, exercise, code="// grace's solution")
+    retryable = Submission.objects.create(
+        user=learner,
+        exercise=exercise,
+        code="// ada's code the jail could not run",
+        state=Submission.State.ERROR,
+        retryable=True,
+        verdict="sandbox_error",
+    )
     for user in (learner, other_learner):
         study_services.review_record(
             user=user,
@@ -161,6 +170,7 @@ def world_build() -> World:
         other_cohort=other_cohort,
         submission=submission,
         other_submission=other_submission,
+        retryable=retryable,
         mock=mock,
         other_mock=other_mock,
         group=Group.objects.create(name="reviewers"),
