@@ -409,7 +409,7 @@ def scratch_database():
 
 @contextlib.contextmanager
 def broker(var_dir: Path):
-    """(REDIS_URL, REDIS_KEY_PREFIX, description) for the run."""
+    """(REDIS_URL or "" for the settings' embedded socket, REDIS_KEY_PREFIX, description)."""
     from tests.integration.stack import EmbeddedRedis
 
     prefix = f"load-{uuid.uuid4().hex[:8]}:"
@@ -426,10 +426,11 @@ def broker(var_dir: Path):
                 if keys:
                     client.delete(*keys)
         return
+    # Where the settings look when REDIS_URL is unset (VAR_DIR/redis/redis.sock), as `make run`.
     server = EmbeddedRedis(var_dir / "redis")
     server.start()
     try:
-        yield server.url, prefix, "embedded redis-server (unix socket)"
+        yield "", prefix, "embedded redis-server (unix socket)"
     finally:
         server.stop()
 
@@ -510,7 +511,9 @@ def run() -> list[Table]:
         scratch_database() as database_url,
         broker(var_dir) as (redis_url, prefix, broker_name),
     ):
-        extra = {"REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, **SWEEP_ENV}
+        extra = {"REDIS_KEY_PREFIX": prefix, **SWEEP_ENV}
+        if redis_url:
+            extra["REDIS_URL"] = redis_url
         if database_url:
             extra["DATABASE_URL"] = database_url
         env = bench_env(var_dir, **extra)
