@@ -6,6 +6,7 @@ refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -268,8 +269,11 @@ RATE_LIMIT_CACHE = "default"
 if REDIS_URL:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        # Celery's unix-socket scheme (redis+socket://PATH) is unix://PATH to redis-py.
+        "LOCATION": re.sub(r"^redis\+socket://", "unix://", REDIS_URL),
         "KEY_PREFIX": f"{os.environ.get('REDIS_KEY_PREFIX', '')}ratelimit",
         "TIMEOUT": None,
+        # A Redis that is down must not hang log-ins (the limits then fail open, logged).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     RATE_LIMIT_CACHE = "ratelimit"

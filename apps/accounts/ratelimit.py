@@ -9,7 +9,9 @@ concurrent requests never lose a count.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -17,9 +19,31 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 
+logger = logging.getLogger(__name__)
+
 
 def _cache():
     return caches[settings.RATE_LIMIT_CACHE]
+
+
+def _fail_open(default):
+    """A cache that cannot be reached (Redis down) must not turn log-ins into errors: the limit
+    is skipped for that request, loudly."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, subject):
+            try:
+                return method(self, subject)
+            except Exception as exc:
+                logger.warning(
+                    "rate limit %s skipped: its cache is unavailable (%s)", self.name, exc
+                )
+                return default
+
+        return wrapper
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,7 @@ class RateLimit:
         digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
         return f"rl:{self.name}:{digest}"
 
+    @_fail_open(0)
     def retry_after(self, subject: str) -> int:
         """Seconds until `subject` may try again; 0 when it is not blocked."""
         key = self._key(subject)
@@ -42,6 +67,7 @@ class RateLimit:
             return 0
         return max(1, math.ceil(started + self.window - time.time()))
 
+    @_fail_open(0)
     def hit(self, subject: str) -> int:
         """Count one event for `subject`; returns the count in the current window."""
         cache = _cache()
@@ -55,6 +81,7 @@ class RateLimit:
             cache.set(key, 1, self.window)
             return 1
 
+    @_fail_open(None)
     def reset(self, subject: str) -> None:
         key = self._key(subject)
         _cache().delete_many([key, f"{key}:start"])

@@ -2,6 +2,7 @@
 per client address (5 per hour). A refused attempt is the page itself, answered 429 with the
 wait, never an error page; successful log-ins are never counted."""
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -236,3 +237,36 @@ def test_with_redis_every_web_process_sees_the_same_counters(
     thread.join()
     assert seen["cache"] is not caches["ratelimit"]
     assert 14 * 60 < seen["retry_after"] <= 15 * 60
+
+
+def test_a_redis_socket_url_reaches_the_rate_limit_cache_as_a_unix_url():
+    """REDIS_URL may be Celery's `redis+socket://PATH` (the embedded server's form); Django's
+    Redis cache only knows `unix://PATH`, and every log-in used to fail with a 500."""
+    import sys
+
+    env = {**os.environ, "REDIS_URL": "redis+socket:///tmp/portal-test/redis.sock"}
+    env.pop("DATABASE_URL", None)
+    printed = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; "
+         "print(settings.CACHES['ratelimit']['LOCATION'])"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings_test"},
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    assert printed.stdout.strip() == "unix:///tmp/portal-test/redis.sock"
+
+
+def test_with_its_redis_down_log_ins_still_work(client, learner, password, settings, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "unix:///nonexistent/redis.sock",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+    settings.RATE_LIMIT_CACHE = "ratelimit"
+    response = log_in(client, "ada", WRONG, ip="198.51.100.7")
+    assert response.status_code == 200 and "Please enter a correct" in response.text
+    response = log_in(client, "ada", password, ip="198.51.100.7")
+    assert response.status_code == 302
+    assert "rate limit login-user skipped" in caplog.text
