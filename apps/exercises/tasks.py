@@ -15,10 +15,11 @@ import time
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from celery.signals import worker_ready
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from apps.exercises import services
 from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
+from portal.db_busy import is_database_busy
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,10 @@ PUBLISH_RETRY_POLICY = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+
+
+DATABASE_BUSY_RETRY_SECONDS = 2
+DATABASE_BUSY_RETRIES = 5  # then the sweep hands the submission out again
 
 
 class SubmissionTask(DjangoTask):
@@ -64,6 +69,21 @@ class SubmissionTask(DjangoTask):
     soft_time_limit=240,
 )
 def grade_submission(submission_id: int) -> None:
+    try:
+        _grade(submission_id)
+    except (OperationalError, InterfaceError) as exc:
+        # The database busy for a moment (a lock, a restart): try again shortly rather than
+        # leave the row `running` until the sweep's patience runs out. The same task id comes
+        # back, so the claim takes the row over and grades it again.
+        if not is_database_busy(exc):
+            raise
+        logger.warning("submission %s: database busy (%s); retrying", submission_id, exc)
+        raise grade_submission.retry(
+            exc=exc, countdown=DATABASE_BUSY_RETRY_SECONDS, max_retries=DATABASE_BUSY_RETRIES
+        ) from exc
+
+
+def _grade(submission_id: int) -> None:
     request = grade_submission.request
     claim = services.submission_claim(
         submission_id=submission_id,

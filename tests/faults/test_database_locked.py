@@ -5,8 +5,9 @@ the test database's file) or, on PostgreSQL, the same tables locked in ACCESS EX
   verdict, wait and succeed (SQLite's busy timeout, PostgreSQL's lock queue).
 - A lock that outlasts the web side's patience: the learner gets a "busy, try again" page with
   HTTP 503, never the 500 page, nothing is saved half-way, and sending it again works.
-- The worker's write failing on the lock: the sweep hands the submission out again and it ends
-  graded, once.
+- The worker's write failing on the lock: the task retries a few times (tests/exercises/
+  test_tasks.py); when the lock outlasts those too, the sweep hands the submission out again and
+  it ends graded, once.
 """
 
 from __future__ import annotations
