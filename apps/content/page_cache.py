@@ -21,6 +21,7 @@ TIMEOUT = 3600
 def _plain_visitor(request: HttpRequest) -> bool:
     return (
         request.method == "GET"
+        and not request.META.get("QUERY_STRING")  # the page echoes it (the log-in link's next)
         and not request.user.is_authenticated
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES

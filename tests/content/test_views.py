@@ -142,3 +142,12 @@ def test_visitor_pages_carry_no_csrf_token_to_share(client, tree_course):
         html = client.get(lesson.get_absolute_url()).content.decode()
         assert "X-CSRFToken" not in html
         assert "csrfmiddlewaretoken" not in html
+
+
+def test_one_visitor_s_query_string_never_reaches_another_s_cached_page(client, tree_course):
+    _, lesson = tree_course
+    url = lesson.get_absolute_url()
+    first = client.get(f"{url}?from=newsletter-campaign-42").content.decode()
+    assert "newsletter-campaign-42" in first  # the log-in link's `next` keeps the whole URL
+    for _ in range(2):
+        assert "newsletter-campaign-42" not in client.get(url).content.decode()
