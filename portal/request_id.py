@@ -34,7 +34,10 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            access_logger.info(
+            # Load balancers probe /healthz every few seconds: a healthy answer is not news.
+            quiet = request.path == "/healthz" and response.status_code == 200
+            access_logger.log(
+                logging.DEBUG if quiet else logging.INFO,
                 "%s %s %s %.1fms",
                 request.method,
                 request.path,

@@ -2,6 +2,7 @@
 preflight, with `down` (503, exit 1) only when the database or Redis fails."""
 
 import json
+import logging
 import socket
 
 import pytest
@@ -152,3 +153,16 @@ def test_on_a_worker_host_a_broken_sandbox_is_down(
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "down"
     assert report["checks"]["sandbox"]["error"] == "bubblewrap is not installed"
+
+
+def test_healthy_probes_stay_out_of_the_info_log_but_failures_show(
+    client, db, live_redis_url, broker, closed_port, caplog
+):
+    caplog.set_level(logging.INFO, logger="portal.access")
+    broker(live_redis_url)
+    assert client.get("/healthz").status_code == 200
+    assert not [r for r in caplog.records if r.name == "portal.access"], "probes are noise"
+    broker(f"redis://127.0.0.1:{closed_port}/0")
+    assert client.get("/healthz").status_code == 503
+    (line,) = [r for r in caplog.records if r.name == "portal.access"]
+    assert line.levelno == logging.INFO and "503" in line.getMessage()
