@@ -192,3 +192,31 @@ def test_study_pages_on_a_phone_in_dark_mode(browser, live_server, course_live, 
         assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
         screenshot(f"study-phone-{name}", phone)
     context.close()
+
+
+def test_keys_pressed_the_instant_a_new_card_is_swapped_in_still_rate_in_place(page, course_live):
+    """The fastest learner: Space and a rating key right as htmx swaps the next card in (before
+    any settle delay). The rating must go over htmx, not as a plain post reloading the page."""
+    sign_up(page, "quickfingers")
+    page.goto("/study/review/")
+    page.wait_for_load_state("load")
+    page.evaluate("window.__marker = 'same page'")
+    page.evaluate("""() => {
+        const rated = new Set();
+        document.addEventListener("htmx:afterSwap", (event) => {
+            if (event.detail.target.id !== "review-session") return;
+            setTimeout(() => {  // the very next task: as soon as a real key press could land
+                const card = document.querySelector("#review-session .study-card");
+                if (!card || rated.has(card.id) || rated.size >= 2) return;
+                rated.add(card.id);
+                for (const key of [" ", "3"]) {
+                    document.body.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
+                }
+            }, 0);
+        });
+    }""")
+    page.keyboard.press("Space")
+    page.keyboard.press("3")  # the first rating; the next two are pressed by the listener
+    expect(page.locator("#due-count")).to_have_text("7")
+    assert page.evaluate("window.__marker") == "same page", "a quick rating reloaded the page"
+    assert ReviewLog.objects.filter(user__username="quickfingers").count() == 3
