@@ -3,7 +3,11 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
+from portal import kombu_fixes
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+kombu_fixes.apply()  # a broker outage must not kill the worker (see the module)
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
