@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.faults.common import FINAL_TIMEOUT
-from tests.integration.stack import wait_for
-
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -36,16 +33,3 @@ def learners(transactional_db, password):
         return made[start:]
 
     return make
-
-
-@pytest.fixture
-def nothing_left_in_flight(transactional_db):
-    """Leave no grading running into the next test's database flush."""
-    from apps.exercises.models import Submission
-
-    yield
-    wait_for(
-        lambda: not Submission.objects.in_flight().exists(),
-        timeout=FINAL_TIMEOUT,
-        what="every submission to reach a final state",
-    )

@@ -23,22 +23,13 @@ ADDS = "module.exports = { add: (a, b) => a + b };\n"
 SPINS = "module.exports = { add: (a, b) => { for (;;) {} } };\n"
 SLOW_LIMITS = {"cpu_seconds": 4, "wall_seconds": 6, "test_timeout_seconds": 4}
 
+pytestmark = pytest.mark.usefixtures("nothing_left_in_flight")
+
 
 @pytest.fixture
 def ada(client, learner, password, transactional_db, grading_stack):
     client.login(username=learner.username, password=password)
     return client
-
-
-@pytest.fixture(autouse=True)
-def nothing_left_in_flight(transactional_db):
-    """Leave no grading running into the next test's database flush."""
-    yield
-    wait_for(
-        lambda: not Submission.objects.in_flight().exists(),
-        timeout=FINAL_TIMEOUT,
-        what="every submission to reach a final state",
-    )
 
 
 def submit(client, exercise, code) -> Submission:
