@@ -61,6 +61,19 @@ def bind_request_id(task_id=None, task=None, **kwargs) -> None:
     _bound[task_id] = bound
 
 
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs) -> None:
+    """What Django does around every request, around every task: close a connection that is
+    too old (CONN_MAX_AGE), broke, or was left in a transaction; keep a healthy one. Celery's
+    own close-everything is rationed by CELERY_DB_REUSE_MAX."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return  # an eager task runs inside the caller's request or test transaction
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
 @task_postrun.connect
 def unbind_request_id(task_id=None, **kwargs) -> None:
     bound = _bound.pop(task_id, None)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.content.models import Card, Exercise, ExerciseCard
@@ -228,10 +228,10 @@ def _claim_of(submission: Submission, *, attempt: int) -> Claim:
     )
 
 
-def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submission | None:
+def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> bool:
     """Save a grading outcome (the sandbox's GradeResult.to_dict(): status, message, tests,
     run) as the final state with its per-test rows, then count it as a review of the exercise's
-    card. Returns None when this claim lost its race (another claim finished or took over).
+    card. Returns False when this claim lost its race (another claim finished or took over).
 
     The review runs after the verdict is committed, so the learner never waits for it; the row
     says `review = pending` until it is recorded, and the sweep finishes what a dead worker left.
@@ -258,7 +258,7 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
         )
         if not updated:
             logger.info("submission %s: claim %s lost its race", claim.submission_id, claim.attempt)
-            return None
+            return False
         TestResult.objects.bulk_create(
             TestResult(
                 submission_id=claim.submission_id,
@@ -276,7 +276,7 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> Submiss
         )
     if claim.card_id:
         submission_review_record(submission_id=claim.submission_id, card_id=claim.card_id)
-    return Submission.objects.get(pk=claim.submission_id)
+    return True
 
 
 def _run_output(run: dict[str, Any]) -> str:
@@ -425,9 +425,22 @@ def submission_review_record(*, submission_id: int, card_id: int | None = None) 
     (saves a query on the grading path); without it the exercise's primary card is used. A
     failure in the study app is logged and marked on the row, never raised.
     """
+    mine = {"user_id": OuterRef("user_id"), "exercise_id": OuterRef("exercise_id")}
     submission = (
         Submission.objects.select_related("user")
         .only("pk", "state", "review", "created_at", "exercise_id", "user")
+        # A first try: no earlier graded submission (a retryable platform error does not
+        # count) and no give-up before it. Asked in the same query as the row itself.
+        .annotate(
+            tried_before=Exists(
+                Submission.objects.filter(**mine, pk__lt=OuterRef("pk")).exclude(
+                    state=Submission.State.ERROR, retryable=True
+                )
+            ),
+            gave_up_before=Exists(
+                GiveUp.objects.filter(**mine, created_at__lt=OuterRef("created_at"))
+            ),
+        )
         .filter(pk=submission_id)
         .first()
     )
@@ -444,13 +457,7 @@ def submission_review_record(*, submission_id: int, card_id: int | None = None) 
         Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
         return Submission.Review.NONE
     if submission.state == Submission.State.PASSED:
-        mine = {"user_id": submission.user_id, "exercise_id": submission.exercise_id}
-        first_try = not (
-            Submission.objects.filter(**mine, pk__lt=submission.pk)
-            .exclude(state=Submission.State.ERROR, retryable=True)
-            .exists()
-            or GiveUp.objects.filter(**mine, created_at__lt=submission.created_at).exists()
-        )
+        first_try = not (submission.tried_before or submission.gave_up_before)
         rating = 4 if first_try else 3
     else:
         rating = 1

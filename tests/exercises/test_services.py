@@ -180,10 +180,10 @@ def test_a_redelivered_task_picks_its_running_submission_up_again(learner, exerc
     first = claim(submission, task_id="same")
     again = claim(submission, task_id="same")
     assert again.attempt == first.attempt + 1
-    assert services.submission_record_result(claim=first, result=grade_result()) is None, (
+    assert services.submission_record_result(claim=first, result=grade_result()) is False, (
         "the dead worker's claim must not write a result"
     )
-    assert services.submission_record_result(claim=again, result=grade_result()) is not None
+    assert services.submission_record_result(claim=again, result=grade_result()) is True
 
 
 def test_a_stale_running_submission_is_taken_over(learner, exercise, settings):
@@ -207,7 +207,8 @@ def test_too_many_interrupted_attempts_end_in_a_final_error(learner, exercise, s
 
 def test_recording_a_failure_saves_verdict_timings_and_one_row_per_test(learner, exercise):
     submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
-    saved = services.submission_record_result(claim=claim(submission), result=grade_result("fail"))
+    assert services.submission_record_result(claim=claim(submission), result=grade_result("fail"))
+    saved = Submission.objects.get(pk=submission.pk)
     assert saved.state == Submission.State.FAILED
     assert (saved.verdict, saved.wall_ms, saved.cpu_ms) == ("ok", 42, 30)
     assert saved.finished_at is not None
@@ -224,7 +225,8 @@ def test_grader_error_status_is_a_final_error_with_the_program_output(learner, e
     result = grade_result("error", tests=[], verdict="runtime_error", exit_code=1,
                           stderr="SyntaxError: Unexpected end of input")  # fmt: skip
     result["message"] = "Your code could not be loaded: SyntaxError"
-    saved = services.submission_record_result(claim=claim(submission), result=result)
+    assert services.submission_record_result(claim=claim(submission), result=result)
+    saved = Submission.objects.get(pk=submission.pk)
     assert saved.state == Submission.State.ERROR and not saved.retryable
     assert "SyntaxError" in saved.output and "could not be loaded" in saved.message
 
@@ -341,7 +343,8 @@ def reviews(monkeypatch):
 
 def _graded(user, exercise, status):
     submission = Submission.objects.create(user=user, exercise=exercise, code=GOOD)
-    return services.submission_record_result(claim=claim(submission), result=grade_result(status))
+    assert services.submission_record_result(claim=claim(submission), result=grade_result(status))
+    return Submission.objects.get(pk=submission.pk)
 
 
 def test_a_first_try_pass_is_an_easy_review(learner, exercise, reviews):
@@ -433,3 +436,28 @@ def test_exercises_without_a_card_have_no_review(learner, exercise, reviews):
     exercise.card_links.all().delete()
     submission = _graded(learner, exercise, "pass")
     assert submission.review == Submission.Review.NONE and reviews == []
+
+
+def test_grading_a_submission_costs_a_fixed_handful_of_queries(
+    learner, exercise, django_assert_num_queries
+):
+    """The worker's side of one submission (claim, verdict with its test rows, the card review)
+    runs 200 times a second at full load: its queries are counted, and do not grow with the
+    number of tests."""
+    from apps.study.models import ReviewLog
+
+    earlier = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    services.submission_record_result(claim=claim(earlier), result=grade_result("fail"))
+    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    many = [{"name": f"test {n}", "status": "pass", "file": "tests.js"} for n in range(14)]
+    # Claim: UPDATE + SELECT. Verdict: UPDATE + one INSERT of all test rows. Review: the row
+    # with its first-try facts, the card state (locked), the idempotency check, the state, the
+    # log, the day's count, the row's review mark. Two SAVEPOINT pairs: the test's transaction.
+    with django_assert_num_queries(11 + 4):
+        got = claim(submission, task_id="task-2")
+        services.submission_record_result(claim=got, result=grade_result("pass", tests=many))
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.PASSED
+    assert submission.review == Submission.Review.RECORDED
+    assert ReviewLog.objects.filter(idempotency_key=f"submission-{submission.pk}").get().rating == 3
+    assert TestResult.objects.filter(submission=submission).count() == 14
