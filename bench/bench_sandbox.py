@@ -10,6 +10,9 @@
 Parts 2 and 3 run in a child process with production settings on a throwaway SQLite database
 and their own redis-server (or REDIS_URL, with a per-run key prefix), so nothing is shared with
 a developer's portal. Everything talks to loopback or unix sockets only.
+
+BENCH_WORKER_ARGS adds arguments to the benchmark's `celery worker` (say `--pool threads`), to
+compare worker set-ups in the same run conditions.
 """
 
 from __future__ import annotations
@@ -269,7 +272,8 @@ def _child_main(var_dir: Path) -> None:
         "celery worker",
         ["worker", "--queues", "sandbox,celery", "--concurrency", str(cores), "--hostname",
          f"bench-{uuid.uuid4().hex[:6]}@%h", "--loglevel", "INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
+         "--without-mingle", "--without-heartbeat",
+         *os.environ.get("BENCH_WORKER_ARGS", "").split()],
         dict(os.environ),
         var_dir / "worker.log",
     )  # fmt: skip
