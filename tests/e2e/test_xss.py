@@ -9,11 +9,9 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import User
 from apps.cohorts.models import Cohort
-from apps.exercises.models import Submission, TestResult
 from tests.security.inert import PAYLOADS
-from tests.security.world import PASSWORD, world_build
+from tests.security.world import PASSWORD, hostile_submissions, world_build
 
-ALL_PAYLOADS = "\n".join(PAYLOADS)
 CODE = "</textarea><script>window.__xss=1</script>\nmodule.exports = {};\n"
 
 # Elements only a payload would create (the portal's scripts all have a src).
@@ -39,32 +37,7 @@ def _hostile_world():
     User.objects.filter(pk=world.learner.pk).update(display_name=PAYLOADS[1])
     User.objects.filter(pk=world.instructor.pk).update(display_name=PAYLOADS[0])
     Cohort.objects.filter(pk=world.cohort.pk).update(name=PAYLOADS[2])
-    failed = Submission.objects.create(
-        user=world.learner,
-        exercise=world.exercise,
-        code=CODE,
-        state=Submission.State.FAILED,
-        verdict="ok",
-        output=ALL_PAYLOADS,
-    )
-    TestResult.objects.create(
-        submission=failed,
-        position=0,
-        name=PAYLOADS[3],
-        status="fail",
-        message=ALL_PAYLOADS,
-        output=ALL_PAYLOADS,
-        file="tests.js",
-    )
-    errored = Submission.objects.create(
-        user=world.learner,
-        exercise=world.exercise,
-        code=CODE,
-        state=Submission.State.ERROR,
-        verdict="runtime_error",
-        output=ALL_PAYLOADS,
-        message=ALL_PAYLOADS,
-    )
+    failed, errored = hostile_submissions(world, code=CODE, test_name=PAYLOADS[3])
     return world, failed, errored
 
 

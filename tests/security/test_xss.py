@@ -19,7 +19,7 @@ from apps.cohorts import services as cohort_services
 from apps.exercises.models import Submission, TestResult
 from apps.study.models import MockQuestion
 from tests.security.inert import MARKER, PAYLOADS, assert_inert, markup_from_payload
-from tests.security.world import World, graded_submission
+from tests.security.world import World, graded_submission, hostile_submissions
 
 ALL_PAYLOADS = "\n".join(PAYLOADS)
 
@@ -81,33 +81,7 @@ def _hostile_submissions(world: World) -> tuple[Submission, Submission]:
         f"// {ALL_PAYLOADS}\n````\n[phish](https://evil.example/{MARKER}) "
         f"<a href=https://evil.example/{MARKER}>x</a>\n````js\nmodule.exports = {{}};\n"
     )
-    errored = Submission.objects.create(
-        user=world.learner,
-        exercise=world.exercise,
-        code=code,
-        state=Submission.State.ERROR,
-        verdict="runtime_error",
-        output=ALL_PAYLOADS,
-        message=ALL_PAYLOADS,
-    )
-    failed = Submission.objects.create(
-        user=world.learner,
-        exercise=world.exercise,
-        code=code,
-        state=Submission.State.FAILED,
-        verdict="ok",
-        output=ALL_PAYLOADS,
-        message=ALL_PAYLOADS,
-    )
-    TestResult.objects.create(
-        submission=failed,
-        position=0,
-        name=PAYLOADS[1],
-        status="fail",
-        message=ALL_PAYLOADS,
-        output=ALL_PAYLOADS,
-        file="tests.js",
-    )
+    failed, errored = hostile_submissions(world, code=code, test_name=PAYLOADS[1])
     return errored, failed
 
 

@@ -26,6 +26,7 @@ from apps.exercises.models import GiveUp, Submission, TestResult
 from apps.study import services as study_services
 from apps.study.models import CardState, MockInterview, ReviewLog, StudyPlan
 from tests.exercises.factories import exercise_make
+from tests.security.inert import PAYLOADS
 from tests.study.factories import CardFactory, LessonFactory, TrackFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -62,6 +63,30 @@ class World:
         if role != "anonymous":
             client.force_login(self.user(role))
         return client
+
+
+def hostile_submissions(world, *, code: str, test_name: str) -> tuple[Submission, Submission]:
+    """(failed, errored): two runs of `code` by the world's learner, every other text the
+    learner's code controls (output, message, a test's name, message and output) carrying every
+    payload."""
+    every = "\n".join(PAYLOADS)
+    common = {"user": world.learner, "exercise": world.exercise, "code": code, "output": every}
+    failed = Submission.objects.create(
+        **common, state=Submission.State.FAILED, verdict="ok", message=every
+    )
+    TestResult.objects.create(
+        submission=failed,
+        position=0,
+        name=test_name,
+        status="fail",
+        message=every,
+        output=every,
+        file="tests.js",
+    )
+    errored = Submission.objects.create(
+        **common, state=Submission.State.ERROR, verdict="runtime_error", message=every
+    )
+    return failed, errored
 
 
 def graded_submission(
