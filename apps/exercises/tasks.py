@@ -15,6 +15,7 @@ import time
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from celery.signals import worker_ready
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from apps.exercises import services
@@ -85,6 +86,10 @@ def grade_submission(submission_id: int) -> None:
 
 def _grade(submission_id: int) -> None:
     request = grade_submission.request
+    if settings.SANDBOX_KEEP_WARM and not request.is_eager:
+        from apps.sandbox import keep_warm
+
+        keep_warm()  # from now on this worker process builds the next jail while idle
     claim = services.submission_claim(
         submission_id=submission_id,
         task_id=request.id or "",

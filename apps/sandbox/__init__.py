@@ -2,6 +2,7 @@
 
     from apps.sandbox import Limits, RunResult, run, preflight, SandboxUnavailable
     from apps.sandbox import GradeResult, TestResult, grade
+    from apps.sandbox import keep_warm  # worker processes: build the next jail ahead
 
 See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md for the harness.
 """
@@ -9,6 +10,7 @@ See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md
 from .api import run
 from .checks import preflight
 from .grader import grade
+from .jail import keep_warm
 from .limits import LANGUAGES, Limits
 from .results import GradeResult, RunResult, SandboxUnavailable, TestResult
 
@@ -20,6 +22,7 @@ __all__ = [
     "SandboxUnavailable",
     "TestResult",
     "grade",
+    "keep_warm",
     "preflight",
     "run",
 ]

@@ -33,14 +33,17 @@ import math
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
 from . import seccomp, slots
 from .limits import Limits
-from .paths import is_root, reachable_by_jail, stage
+from .paths import ensure_private_dir, is_root, reachable_by_jail, stage, state_dir
 from .results import (
     MEMORY_LIMIT,
     OK,
@@ -239,6 +242,15 @@ def _memfd(name: str, data: bytes, opened: list[int]) -> int:
     return fd
 
 
+def _open_path(path: str, opened: list[int]) -> int:
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError as exc:
+        raise SandboxUnavailable(f"cannot open {path} for the jail: {exc}") from exc
+    opened.append(fd)
+    return fd
+
+
 # A minimal /dev: bubblewrap's `--dev` binds six devices and mounts a devpts, about 17 mount
 # operations (1.5 ms a run); programs here need only /dev/null (urandom is the getrandom syscall
 # for both runtimes). No terminal is bound, so there is no /dev/tty to inject input into. /dev is
@@ -253,10 +265,21 @@ _DEV = (
 )  # fmt: skip
 
 
-def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str]:
+def _bwrap_argv(
+    job: Job,
+    opened: list[int],
+    results_fd: int | None,
+    box: str | None = None,
+    block_fd: int | None = None,
+) -> list[str]:
+    """bubblewrap's command line for `job`. With `box` (a jail built ahead), /box is that host
+    directory bound read-only, filled at release, and bubblewrap waits on `block_fd` for one byte
+    right before it applies the seccomp filter and executes the program."""
     layout = job.runtime.layout()
-    argv = [
-        bwrap_binary(),
+    argv = [bwrap_binary()]
+    if block_fd is not None:
+        argv += ["--block-fd", str(block_fd)]
+    argv += [
         "--unshare-user",
         "--unshare-pid",
         "--unshare-net",
@@ -283,12 +306,7 @@ def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str
         "C.UTF-8",
     ]
     for mount in layout.mounts:
-        try:
-            fd = os.open(mount.source, os.O_PATH | os.O_CLOEXEC)
-        except OSError as exc:
-            raise SandboxUnavailable(f"cannot open {mount.source} for the jail: {exc}") from exc
-        opened.append(fd)
-        argv += ["--ro-bind-fd", str(fd), mount.dest]
+        argv += ["--ro-bind-fd", str(_open_path(mount.source, opened)), mount.dest]
     for target, link in layout.symlinks:
         argv += ["--symlink", target, link]
     argv += ["--proc", "/proc", *_DEV]
@@ -305,8 +323,12 @@ def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str
     # Copied into the jail's root (a tmpfs of bubblewrap's own) rather than bound one by one: a
     # bind mount per file made each later mount slower (bubblewrap rereads the mount table), and
     # the final `--remount-ro /` makes the copies read-only all the same.
-    for name, data in job.files.items():
-        argv += ["--perms", "0444", "--file", str(_memfd(name, data, opened)), f"{BOX}/{name}"]
+    if box is not None:
+        argv += ["--ro-bind-fd", str(_open_path(box, opened)), BOX]
+    else:
+        for name, data in job.files.items():
+            memfd = _memfd(name, data, opened)
+            argv += ["--perms", "0444", "--file", str(memfd), f"{BOX}/{name}"]
     argv += [
         "--chdir",
         BOX,
@@ -324,41 +346,83 @@ def _bwrap_argv(job: Job, opened: list[int], results_fd: int | None) -> list[str
 def execute(job: Job) -> Execution:
     """Run `job` in the jail. Never raises for problems with the jail itself: those come back as
     verdict `sandbox_error` with the reason in stderr."""
+    global _runs_built_ahead
     started = time.monotonic()
-    slot = None
+    standby, stale = _claim_standby(job)
+    if standby is not None and not _fill_box(standby.spawned, job):
+        standby, stale = None, standby
+    if standby is not None:
+        _runs_built_ahead += 1
+    slot = standby.slot if standby is not None else None
     # After a normal exit nothing of the jail is left (its pid namespace is torn down before
     # bwrap sees pid 1 exit), so the /proc scan is only needed when the jail was killed.
     sweep = True
+    usable = False
     try:
-        if is_root():
+        if standby is None and is_root():
             slot = slots.acquire()
-        execution = _execute(job, slot)
+        execution = _execute(job, slot, standby.spawned if standby is not None else None)
         sweep = execution.killed
+        usable = execution.result.verdict != SANDBOX_ERROR
         return execution
     except SandboxUnavailable as exc:
         logger.warning("sandbox unavailable: %s", exc.reason)
         wall = int((time.monotonic() - started) * 1000)
         return Execution(RunResult.sandbox_error(exc.reason, wall_ms=wall))
     finally:
+        if standby is not None:
+            _remove_box(standby.spawned.box)
         if slot is not None:
             survivors = slots.kill_leftovers(slot.uid) if sweep else []
             if survivors:
                 logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
             slot.release()
+        # Cleaned up after the run, not in front of it.
+        if stale is not None:
+            _discard(stale)
+        if usable:
+            _refill(job)
 
 
-def _execute(job: Job, slot: slots.Slot | None) -> Execution:
+@dataclass(slots=True)
+class _Spawned:
+    """A started bubblewrap and our ends of its descriptors."""
+
+    process: subprocess.Popen
+    out_r: int
+    err_r: int
+    results_r: int | None
+    started: float  # when the program's wall time starts
+    stdin_w: int | None = None  # built ahead: the job's stdin is written at release
+    block_w: int | None = None  # built ahead: one byte here lets bubblewrap execute the program
+    box: str | None = None  # built ahead: the host directory bound read-only at /box
+
+    def close(self) -> None:
+        for name in ("out_r", "err_r", "results_r", "stdin_w", "block_w"):
+            fd = getattr(self, name)
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+                setattr(self, name, None)
+
+
+def _spawn(job: Job, slot: slots.Slot | None, *, ahead: bool = False) -> _Spawned:
+    """Start bubblewrap for `job`. `ahead`: build the jail now and let it wait, right before the
+    program would start, for `_release()` (the files, stdin and the go byte come then)."""
     opened: list[int] = []  # our copies of descriptors handed to bwrap; closed after the spawn
-    ours: list[int] = []  # our ends of the pipes
+    ours: list[int] = []  # our ends of the pipes, owned by the _Spawned once it exists
+    box = None
     try:
         stdin_r, stdin_w = os.pipe2(os.O_CLOEXEC)
         opened.append(stdin_r)
         ours.append(stdin_w)
-        # Written before the spawn (a nonce line fits in the pipe buffer), then closed: the
-        # program reads it and then end-of-file.
-        if job.stdin:
-            os.write(stdin_w, job.stdin)
-        os.close(ours.pop())
+        if not ahead:
+            # Written before the spawn (a nonce line fits in the pipe buffer), then closed: the
+            # program reads it and then end-of-file.
+            if job.stdin:
+                os.write(stdin_w, job.stdin)
+            os.close(ours.pop())
+            stdin_w = None
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         ours.append(out_r)
         opened.append(out_w)
@@ -372,7 +436,13 @@ def _execute(job: Job, slot: slots.Slot | None) -> Execution:
             results_r, results_w = os.pipe2(os.O_CLOEXEC)
             ours.append(results_r)
             opened.append(results_w)
-        argv = _bwrap_argv(job, opened, results_w)
+        block_r = block_w = None
+        if ahead:
+            block_r, block_w = os.pipe2(os.O_CLOEXEC)
+            opened.append(block_r)
+            ours.append(block_w)
+            box = _new_box()
+        argv = _bwrap_argv(job, opened, results_w, box=box, block_fd=block_r)
         rlimits = _rlimits(job.runtime, job.limits, dedicated_uid=slot is not None)
         keep = tuple(fd for fd in opened if fd not in (stdin_r, out_w, err_w))
         prefix = _spawn_prefix(rlimits, slot.uid if slot is not None else None)
@@ -399,29 +469,254 @@ def _execute(job: Job, slot: slots.Slot | None) -> Execution:
             )
         except OSError as exc:
             raise SandboxUnavailable(f"bwrap could not be started: {exc}") from exc
-        finally:
-            for fd in opened:
-                os.close(fd)
-            opened.clear()
-        streams = {
-            "stdout": _Stream(out_r, job.limits.output_kb * 1024),
-            "stderr": _Stream(err_r, job.limits.output_kb * 1024),
-        }
-        if results_r is not None:
-            streams["results"] = _Stream(results_r, RESULTS_CAP)
-        try:
-            return _supervise(job, process, streams, started, slot)
-        except BaseException:
-            # Celery's soft time limit, a KeyboardInterrupt...: never leave the jail running
-            # without a supervisor enforcing its wall time.
-            _kill(process)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(process.pid, 0)
-            raise
+        spawned = _Spawned(process, out_r, err_r, results_r, started, stdin_w, block_w, box)
+        ours.clear()
+        box = None
+        return spawned
     finally:
         for fd in opened + ours:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        if box is not None:
+            _remove_box(box)
+
+
+def _fill_box(spawned: _Spawned, job: Job) -> bool:
+    """Write the job's files into the /box of a jail built ahead. False when that fails (a full
+    disk, say): the run then gets a jail of its own, whose files live in memory."""
+    try:
+        directory = os.open(spawned.box, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for name, data in job.files.items():
+                _write_box_file(directory, name, data)
+        finally:
+            os.close(directory)
+    except OSError as exc:
+        logger.warning("the jail built ahead could not take the files (%s): building one", exc)
+        return False
+    return True
+
+
+def _write_box_file(directory: int, name: str, data: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o444, dir_fd=directory)
+    try:
+        os.fchmod(fd, 0o444)  # whatever the umask
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _release(spawned: _Spawned, job: Job) -> None:
+    """Let a jail built ahead (its /box filled) read its stdin and execute the program."""
+    # A jail that died while it waited shows up as a closed pipe here, and then as bubblewrap's
+    # own error and exit status in _supervise.
+    with contextlib.suppress(BrokenPipeError):
+        if job.stdin:
+            os.write(spawned.stdin_w, job.stdin)
+    os.close(spawned.stdin_w)
+    spawned.stdin_w = None
+    spawned.started = time.monotonic()
+    with contextlib.suppress(BrokenPipeError):
+        os.write(spawned.block_w, b"\n")
+    os.close(spawned.block_w)
+    spawned.block_w = None
+
+
+def _execute(job: Job, slot: slots.Slot | None, spawned: _Spawned | None = None) -> Execution:
+    if spawned is None:
+        spawned = _spawn(job, slot)
+    try:
+        if spawned.box is not None:
+            _release(spawned, job)
+        streams = {
+            "stdout": _Stream(spawned.out_r, job.limits.output_kb * 1024),
+            "stderr": _Stream(spawned.err_r, job.limits.output_kb * 1024),
+        }
+        if spawned.results_r is not None:
+            streams["results"] = _Stream(spawned.results_r, RESULTS_CAP)
+        try:
+            return _supervise(job, spawned.process, streams, spawned.started, slot)
+        except BaseException:
+            # Celery's soft time limit, a KeyboardInterrupt...: never leave the jail running
+            # without a supervisor enforcing its wall time.
+            _kill(spawned.process)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(spawned.process.pid, 0)
+            raise
+    finally:
+        spawned.close()
+
+
+# Jails built ahead. A worker process keeps one jail ready for the next run of the same shape
+# (language, command line, limits): bubblewrap has built the namespaces, the read-only root and
+# the private /tmp, the rlimits and the slot's uid are already applied (exactly as for a cold
+# run), and bubblewrap waits on a pipe right before it loads the seccomp filter and executes
+# the program. Nothing of a learner's is in it until _release() writes the files into the bound
+# /box directory and sends the byte. The setup then happens while the worker is otherwise idle
+# (recording the previous verdict, waiting for the next message) instead of in front of the
+# learner's run. Same CPU, less latency.
+
+_BOXES = "boxes"
+
+
+@dataclass(slots=True)
+class _Standby:
+    key: tuple
+    spawned: _Spawned
+    slot: slots.Slot | None
+    owner: int  # the process that built it (a forked child must not use its parent's)
+
+
+_warm_lock = threading.Lock()
+_keep_warm = False
+_standby: _Standby | None = None
+_runs_built_ahead = 0
+
+
+def keep_warm(enabled: bool = True) -> None:
+    """Keep one jail built ahead in this process (worker processes), or stop and tear down the
+    one waiting. Off by default: a one-shot command or a test has no next run to prepare."""
+    global _keep_warm, _standby
+    if enabled and _keep_warm:
+        return
+    with _warm_lock:
+        _keep_warm = enabled
+        standby = None
+        if not enabled:
+            standby, _standby = _standby, None
+    if standby is not None:
+        _discard(standby)
+    if enabled:
+        _prune_boxes()
+
+
+def runs_built_ahead() -> int:
+    """How many runs of this process used a jail built ahead."""
+    return _runs_built_ahead
+
+
+def standby_pid() -> int | None:
+    """The pid of the bubblewrap waiting in this process's jail built ahead, if any."""
+    standby = _standby
+    return standby.spawned.process.pid if standby is not None else None
+
+
+def _key(job: Job) -> tuple:
+    return (job.runtime.language, tuple(job.argv), job.limits, job.results_channel, is_root())
+
+
+def _claim_standby(job: Job) -> tuple[_Standby | None, _Standby | None]:
+    """(the jail built ahead, ready for `job`; one that does not fit, to tear down after)."""
+    global _standby
+    if not _keep_warm:
+        return None, None
+    with _warm_lock:
+        standby, _standby = _standby, None
+    if standby is None:
+        return None, None
+    if standby.owner != os.getpid():
+        return None, None  # a forked copy: the jail belongs to the parent
+    if standby.key != _key(job) or not _waiting(standby.spawned.process.pid):
+        logger.debug("the jail built ahead does not fit this run (or died): building one")
+        return None, standby
+    logger.debug("running in the jail built ahead (bwrap pid %s)", standby.spawned.process.pid)
+    return standby, None
+
+
+def _refill(job: Job) -> None:
+    global _standby
+    if not _keep_warm:
+        return
+    with _warm_lock:
+        if _standby is not None or not _keep_warm:
+            return
+        slot = None
+        try:
+            if is_root():
+                slot = slots.acquire(timeout=0)  # never wait for a slot just to prepare
+            spawned = _spawn(job, slot, ahead=True)
+        except (SandboxUnavailable, OSError) as exc:
+            logger.info("no jail built ahead: %s", exc)
+            if slot is not None:
+                slot.release()
+            return
+        _standby = _Standby(_key(job), spawned, slot, os.getpid())
+
+
+def _waiting(pid: int) -> bool:
+    """Still alive (not exited: a jail that failed to build, or was killed, is not used)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:
+        return False
+
+
+def _discard(standby: _Standby) -> None:
+    spawned = standby.spawned
+    _kill(spawned.process)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(spawned.process.pid, 0)
+    spawned.process.returncode = -signal.SIGKILL  # reaped here, not by Popen
+    spawned.close()
+    _remove_box(spawned.box)
+    slot = standby.slot
+    if slot is not None:
+        survivors = slots.kill_leftovers(slot.uid)
+        if survivors:
+            logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
+        slot.release()
+
+
+def _boxes_dir() -> str:
+    try:
+        # Traversable (not listable) by the jail's uid: bubblewrap, already that uid, resolves
+        # the bind's source path. Inside the jail only the bind itself is visible.
+        return ensure_private_dir(os.path.join(state_dir(), _BOXES), 0o711)
+    except OSError as exc:
+        raise SandboxUnavailable(f"cannot use the sandbox boxes directory: {exc}") from exc
+
+
+def _new_box() -> str:
+    """A fresh directory (unguessable name) for one jail's /box, readable, never writable, by the
+    jail's uid."""
+    box = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=_boxes_dir())
+    os.chmod(box, 0o755)
+    return box
+
+
+def _remove_box(box: str | None) -> None:
+    if box is not None:
+        shutil.rmtree(box, ignore_errors=True)
+
+
+def _prune_boxes() -> None:
+    """Remove the boxes of worker processes that died without cleaning up."""
+    with contextlib.suppress(SandboxUnavailable, OSError):
+        parent = _boxes_dir()
+        for name in os.listdir(parent):
+            pid = name.split("-", 1)[0]
+            if not pid.isdigit():
+                continue
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+            except PermissionError:
+                pass
+
+
+def _forget_in_child() -> None:
+    """A forked child starts with no jail built ahead (the parent's stays the parent's)."""
+    global _keep_warm, _standby, _warm_lock
+    _keep_warm = False
+    _standby = None
+    _warm_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def _kill(process: subprocess.Popen) -> None:

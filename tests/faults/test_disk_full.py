@@ -85,7 +85,11 @@ class StateDisk:
 
     def fill(self) -> None:
         if not self.mounted:
-            self._fail(errno.ENOSPC, "apps.sandbox.paths._link_or_copy")
+            self._fail(
+                errno.ENOSPC,
+                "apps.sandbox.paths._link_or_copy",
+                "apps.sandbox.jail._write_box_file",
+            )
             return
         with contextlib.suppress(OSError), open(self.root / "filler", "wb") as handle:
             while True:
@@ -265,3 +269,26 @@ def _after_error_patience():
     from django.conf import settings
 
     return timedelta(seconds=settings.EXERCISE_SWEEP_ERROR_AFTER_SECONDS + 1)
+
+
+def test_a_full_disk_under_a_jail_built_ahead_falls_back_to_a_jail_in_memory(state_disk):
+    """The worker keeps the next jail waiting with its /box on the state disk; when that disk
+    fills up, the run still happens (in a jail of its own, files in memory), not an error."""
+    from apps.sandbox import keep_warm, run
+    from apps.sandbox.jail import runs_built_ahead, standby_pid
+
+    keep_warm()
+    try:
+        assert run(language="javascript", code="console.log(1);\n").verdict == "ok"
+        waiting = standby_pid()
+        assert waiting is not None
+        state_disk.fill()
+        used = runs_built_ahead()
+        result = run(language="javascript", code="console.log('still graded');\n")
+        assert result.verdict == "ok", result
+        assert result.stdout == "still graded\n"
+        assert runs_built_ahead() == used, "the waiting jail could not take the files"
+        state_disk.free()
+        assert run(language="javascript", code="console.log(2);\n").stdout == "2\n"
+    finally:
+        keep_warm(False)

@@ -95,6 +95,37 @@ def test_a_fake_pass_printed_on_stdout_does_not_pass(ada):
     assert submission.state != Submission.State.PASSED
 
 
+def _waiting_jails(pid: int) -> list[int]:
+    """bubblewrap processes started by the worker process `pid` (its jail built ahead)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            for child in handle.read().split():
+                with open(f"/proc/{child}/comm") as comm:
+                    if comm.read().strip() == "bwrap":
+                        found.append(int(child))
+    return found
+
+
+def test_a_pool_process_keeps_the_next_jail_waiting_and_it_dies_with_the_process(ada):
+    exercise = exercise_make(language="python")
+    graded = wait_final(submit(ada, exercise, "def add(a, b):\n    return a + b\n"))
+    assert graded.state == Submission.State.PASSED, graded.message
+    pid = int(graded.worker.rsplit(":", 1)[1])
+    wait_for(lambda: _waiting_jails(pid), timeout=10, what="a jail built ahead")
+    waiting = _waiting_jails(pid)
+    assert len(waiting) == 1, "one jail waits per worker process, not one per run"
+
+    os.kill(pid, signal.SIGKILL)
+
+    def gone():
+        return not any(os.path.exists(f"/proc/{jail}") for jail in waiting)
+
+    wait_for(gone, timeout=10, what="the waiting jail to die with its worker process")
+    again = wait_final(submit(ada, exercise, "def add(a, b):\n    return a + b\n"))
+    assert again.state == Submission.State.PASSED, again.message
+
+
 def test_killing_the_pool_process_mid_run_redelivers_the_task(ada, grading_stack):
     exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
     submission = wait_running(submit(ada, exercise, SPINS))

@@ -7,7 +7,8 @@ import secrets
 
 import pytest
 
-from apps.sandbox import Limits, RunResult, run, slots
+from apps.sandbox import Limits, RunResult, keep_warm, run, slots
+from apps.sandbox.jail import runs_built_ahead
 from apps.sandbox.slots import processes_of_uid
 
 CANARY_VARIABLE = "PORTAL_SECRET_CANARY"
@@ -50,13 +51,29 @@ def assert_contained(result: RunResult, canary: str) -> None:
         assert left == [], f"processes of the jail outlived the run: {left}"
 
 
-@pytest.fixture
-def jail(canary):
-    """jail(language, code, **limit_overrides) -> RunResult, checked for escapes."""
+# A harmless program per language: run first, with the attack's limits, so that the attack then
+# runs in the jail built ahead for it.
+PRIMERS = {"python": "print('ready')\n", "javascript": "console.log('ready');\n"}
+
+
+@pytest.fixture(params=["cold", "built-ahead"])
+def jail(request, canary):
+    """jail(language, code, **limit_overrides) -> RunResult, checked for escapes. Every case runs
+    twice: in a jail built for it, and in one built ahead and kept waiting, as the worker does."""
+    ahead = request.param == "built-ahead"
+    if ahead:
+        keep_warm()
+        request.addfinalizer(lambda: keep_warm(False))
 
     def run_contained(language: str, code: str, **overrides) -> RunResult:
         limits = Limits.for_language(language, **{**ATTACK_LIMITS, **overrides})
+        if ahead:
+            primed = run(language=language, code=PRIMERS[language], limits=limits)
+            assert primed.verdict == "ok", primed
+            used = runs_built_ahead()
         result = run(language=language, code=code, limits=limits)
+        if ahead:
+            assert runs_built_ahead() == used + 1, "the run did not use the jail built ahead"
         assert result.verdict != "sandbox_error", result.stderr
         assert_contained(result, canary)
         return result

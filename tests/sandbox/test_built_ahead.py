@@ -1,0 +1,208 @@
+"""Jails built ahead (keep_warm): a worker process keeps the next jail built and waiting. What a
+learner would notice if it went wrong: another submission's files or output in their run, limits
+that no longer hold, a jail left running after the worker is gone. The attack suite also runs
+every case in a jail built ahead (the `jail` fixture)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from apps.sandbox import Limits, grade, keep_warm, run
+from apps.sandbox import jail as jail_module
+from apps.sandbox.jail import runs_built_ahead, standby_pid
+from apps.sandbox.paths import is_root
+from apps.sandbox.slots import processes_of_uid
+
+pytestmark = pytest.mark.sandbox
+
+PY_HELLO = "print('hello')\n"
+
+
+@pytest.fixture
+def warm():
+    keep_warm()
+    yield
+    keep_warm(False)
+
+
+def _gone(pid: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:  # our own child: reap it, or it lingers as a zombie
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return True
+        except ChildProcessError:
+            pass
+        time.sleep(0.02)
+    return False
+
+
+def _jail_processes(outer_pid: int) -> list[tuple[int, str]]:
+    """(pid, command name) of bubblewrap's children: the jail's pid 1."""
+    with open(f"/proc/{outer_pid}/task/{outer_pid}/children") as handle:
+        children = [int(pid) for pid in handle.read().split()]
+    found = []
+    for pid in children:
+        with open(f"/proc/{pid}/comm") as handle:
+            found.append((pid, handle.read().strip()))
+    return found
+
+
+def test_each_run_sees_only_its_own_files_read_only(warm):
+    first = run(language="python", code="open('/tmp/mine', 'w').write('first')\nprint('first')\n")
+    assert first.stdout == "first\n"
+    assert standby_pid() is not None
+    used = runs_built_ahead()
+    code = textwrap.dedent("""
+        import os
+        print(sorted(os.listdir("/box")), open("/box/main.py").read().count("second"))
+        print(os.path.exists("/tmp/mine"))
+        try:
+            open("/box/main.py", "a")
+        except OSError as exc:
+            print("refused", exc.strerror)
+        # second
+    """)
+    second = run(language="python", code=code)
+    assert runs_built_ahead() == used + 1
+    assert second.verdict == "ok", second
+    listing, tmp, write = second.stdout.splitlines()
+    assert listing == "['main.py'] 2", "only this run's file, with this run's code"
+    assert tmp == "False", "a fresh /tmp, not the previous run's"
+    assert write in ("refused Read-only file system", "refused Permission denied")
+
+
+def test_a_jail_built_ahead_runs_nothing_until_released(warm):
+    run(language="python", code=PY_HELLO)
+    outer = standby_pid()
+    time.sleep(0.3)
+    inside = _jail_processes(outer)
+    assert [name for _, name in inside] == ["bwrap"], "only bubblewrap waits, no interpreter"
+    if is_root():
+        uid = jail_module._standby.slot.uid
+        names = []
+        for pid in processes_of_uid(uid):
+            with open(f"/proc/{pid}/comm") as handle:
+                names.append(handle.read().strip())
+        assert set(names) == {"bwrap"}, names
+
+
+def test_limits_hold_in_a_jail_built_ahead(warm):
+    limits = Limits.for_language("python", wall_seconds=2, cpu_seconds=1)
+    run(language="python", code=PY_HELLO, limits=limits)
+    used = runs_built_ahead()
+    result = run(language="python", code="while True:\n    pass\n", limits=limits)
+    assert runs_built_ahead() == used + 1
+    assert result.verdict == "time_limit"
+    assert 900 <= result.cpu_ms < 1500, "the CPU limit of 1 s was applied before the release"
+
+
+def test_a_different_language_or_limits_gets_a_jail_of_its_own(warm):
+    run(language="python", code=PY_HELLO)
+    waiting = standby_pid()
+    used = runs_built_ahead()
+    result = run(language="javascript", code="console.log(typeof require);\n")
+    assert result.stdout == "function\n"
+    assert runs_built_ahead() == used, "a python jail must not run javascript"
+    assert _gone(waiting), "the jail that did not fit was torn down"
+    assert standby_pid() not in (None, waiting)
+    tighter = Limits.for_language("javascript", memory_mb=64)
+    run(language="javascript", code="console.log(1);\n", limits=tighter)
+    assert runs_built_ahead() == used, "other limits, another jail"
+
+
+def test_a_jail_built_ahead_that_died_is_not_used(warm):
+    run(language="python", code=PY_HELLO)
+    os.kill(standby_pid(), signal.SIGKILL)
+    time.sleep(0.1)
+    used = runs_built_ahead()
+    result = run(language="python", code=PY_HELLO)
+    assert result.verdict == "ok" and result.stdout == "hello\n"
+    assert runs_built_ahead() == used
+
+
+def test_keep_warm_off_tears_down_the_waiting_jail_and_its_box():
+    keep_warm()
+    try:
+        run(language="python", code=PY_HELLO)
+        waiting = standby_pid()
+        box = jail_module._standby.spawned.box
+        assert os.path.isdir(box)
+    finally:
+        keep_warm(False)
+    assert standby_pid() is None
+    assert _gone(waiting)
+    assert not os.path.exists(box)
+
+
+def test_the_waiting_jail_dies_with_its_worker_process():
+    script = textwrap.dedent("""
+        import sys, time
+        from apps.sandbox import keep_warm, run
+        from apps.sandbox import jail
+        keep_warm()
+        assert run(language="python", code="print(1)").verdict == "ok"
+        slot = jail._standby.slot
+        print(jail.standby_pid(), slot.uid if slot else -1, jail._standby.spawned.box, flush=True)
+        time.sleep(60)
+    """)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=os.getcwd(),
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    try:
+        pid, uid, box = worker.stdout.readline().split()
+        pid, uid = int(pid), int(uid)
+        os.kill(pid, 0)  # waiting
+    finally:
+        worker.kill()
+        worker.wait()
+        worker.stdout.close()
+    assert _gone(pid), "bubblewrap outlived the worker process"
+    if uid >= 0:
+        deadline = time.monotonic() + 5
+        while processes_of_uid(uid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_of_uid(uid) == []
+    # The next process that keeps jails warm removes the dead worker's box.
+    keep_warm()
+    keep_warm(False)
+    assert not os.path.exists(box)
+
+
+GRADE_TESTS = {
+    "test_double.py": textwrap.dedent("""
+        from harness import test, load
+
+        @test("doubles")
+        def _():
+            assert load().double(2) == 4
+    """)
+}
+
+
+def test_grading_in_a_jail_built_ahead_keeps_its_verdicts(warm):
+    right = "def double(n):\n    return 2 * n\n"
+    wrong = "def double(n):\n    return n\n"
+    first = grade(language="python", code=right, tests=GRADE_TESTS)
+    assert first.status == "pass"
+    used = runs_built_ahead()
+    failed = grade(language="python", code=wrong, tests=GRADE_TESTS)
+    passed = grade(language="python", code=right, tests=GRADE_TESTS)
+    assert runs_built_ahead() == used + 2
+    assert failed.status == "fail" and [t.status for t in failed.tests] == ["fail"]
+    assert passed.status == "pass" and [t.status for t in passed.tests] == ["pass"]
