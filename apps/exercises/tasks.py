@@ -82,6 +82,12 @@ def grade_submission(submission_id: int) -> None:
         raise grade_submission.retry(
             exc=exc, countdown=DATABASE_BUSY_RETRY_SECONDS, max_retries=DATABASE_BUSY_RETRIES
         ) from exc
+    finally:
+        # The verdict is recorded: build the next jail now, while this process waits for work.
+        if settings.SANDBOX_KEEP_WARM:
+            from apps.sandbox import build_ahead
+
+            build_ahead()
 
 
 def _grade(submission_id: int) -> None:
@@ -89,7 +95,8 @@ def _grade(submission_id: int) -> None:
     if settings.SANDBOX_KEEP_WARM and not request.is_eager:
         from apps.sandbox import keep_warm
 
-        keep_warm()  # from now on this worker process builds the next jail while idle
+        # From now on this worker process keeps the next jail built (after each verdict).
+        keep_warm(after_each_run=False)
     claim = services.submission_claim(
         submission_id=submission_id,
         task_id=request.id or "",

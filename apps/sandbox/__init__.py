@@ -2,7 +2,7 @@
 
     from apps.sandbox import Limits, RunResult, run, preflight, SandboxUnavailable
     from apps.sandbox import GradeResult, TestResult, grade
-    from apps.sandbox import keep_warm  # worker processes: build the next jail ahead
+    from apps.sandbox import build_ahead, keep_warm  # worker processes: the next jail ahead
 
 See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md for the harness.
 """
@@ -10,7 +10,7 @@ See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md
 from .api import run
 from .checks import preflight
 from .grader import grade
-from .jail import keep_warm
+from .jail import build_ahead, keep_warm
 from .limits import LANGUAGES, Limits
 from .results import GradeResult, RunResult, SandboxUnavailable, TestResult
 
@@ -21,6 +21,7 @@ __all__ = [
     "RunResult",
     "SandboxUnavailable",
     "TestResult",
+    "build_ahead",
     "grade",
     "keep_warm",
     "preflight",

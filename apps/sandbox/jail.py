@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import fcntl
 import functools
 import logging
@@ -381,7 +382,10 @@ def execute(job: Job) -> Execution:
         if stale is not None:
             _discard(stale)
         if usable:
-            _refill(job)
+            if _after_each_run:
+                _refill(job)
+            else:
+                _remember_shape(job)
 
 
 @dataclass(slots=True)
@@ -572,25 +576,47 @@ class _Standby:
 
 _warm_lock = threading.Lock()
 _keep_warm = False
+_after_each_run = True
+_next_shape: Job | None = None  # the last run's shape, when building waits for build_ahead()
 _standby: _Standby | None = None
 _runs_built_ahead = 0
 
 
-def keep_warm(enabled: bool = True) -> None:
+def keep_warm(enabled: bool = True, *, after_each_run: bool = True) -> None:
     """Keep one jail built ahead in this process (worker processes), or stop and tear down the
-    one waiting. Off by default: a one-shot command or a test has no next run to prepare."""
-    global _keep_warm, _standby
-    if enabled and _keep_warm:
+    one waiting. Off by default: a one-shot command or a test has no next run to prepare.
+
+    The next jail is built for the shape of the last run, right after it; with
+    `after_each_run=False` only when build_ahead() is called (a worker calls it once the verdict
+    is recorded, so building never delays a learner's result)."""
+    global _keep_warm, _after_each_run, _next_shape, _standby
+    if enabled and _keep_warm and after_each_run == _after_each_run:
         return
     with _warm_lock:
+        first = enabled and not _keep_warm
         _keep_warm = enabled
+        _after_each_run = after_each_run
         standby = None
         if not enabled:
             standby, _standby = _standby, None
+            _next_shape = None
     if standby is not None:
         _discard(standby)
-    if enabled:
+    if first:
         _prune_boxes()
+
+
+def build_ahead() -> None:
+    """Build the next jail now, for the shape of the last run (see keep_warm)."""
+    global _next_shape
+    job, _next_shape = _next_shape, None
+    if job is not None:
+        _refill(job)
+
+
+def _remember_shape(job: Job) -> None:
+    global _next_shape
+    _next_shape = dataclasses.replace(job, files={}, stdin=b"")  # no learner's code kept
 
 
 def runs_built_ahead() -> int:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from apps.sandbox import Limits, grade, keep_warm, run
+from apps.sandbox import Limits, build_ahead, grade, keep_warm, run
 from apps.sandbox import jail as jail_module
 from apps.sandbox.jail import runs_built_ahead, standby_pid
 from apps.sandbox.paths import is_root
@@ -206,3 +206,23 @@ def test_grading_in_a_jail_built_ahead_keeps_its_verdicts(warm):
     assert runs_built_ahead() == used + 2
     assert failed.status == "fail" and [t.status for t in failed.tests] == ["fail"]
     assert passed.status == "pass" and [t.status for t in passed.tests] == ["pass"]
+
+
+def test_a_worker_builds_the_next_jail_only_when_it_asks():
+    """The worker's mode: the run's result first, then (build_ahead) the next jail."""
+    keep_warm(after_each_run=False)
+    try:
+        run(language="python", code=PY_HELLO)
+        assert standby_pid() is None, "nothing built before the caller asked"
+        build_ahead()
+        assert standby_pid() is not None
+        used = runs_built_ahead()
+        assert run(language="python", code="print(2)\n").stdout == "2\n"
+        assert runs_built_ahead() == used + 1
+        build_ahead()
+        waiting = standby_pid()
+        build_ahead()  # asking twice builds one
+        assert standby_pid() == waiting
+    finally:
+        keep_warm(False)
+    assert standby_pid() is None
