@@ -19,6 +19,10 @@ The order of things for one run:
 5. Reap bubblewrap with wait4 (its rusage covers the whole jail), SIGKILL anything still running
    as the slot's uid (normally nothing), release the slot.
 
+A worker process can also keep the next jail built ahead (keep_warm, at the end of this module):
+steps 1-3 happen after the previous run, bubblewrap waits before the seccomp filter and the
+program, and the run starts at step 4 once the files are in the bound /box and one byte is sent.
+
 There is no code path that runs the program without bubblewrap.
 """
 
@@ -361,7 +365,7 @@ def execute(job: Job) -> Execution:
     usable = False
     try:
         if standby is None and is_root():
-            slot = slots.acquire()
+            slot, stale = _acquire_slot(stale)
         execution = _execute(job, slot, standby.spawned if standby is not None else None)
         sweep = execution.killed
         usable = execution.result.verdict != SANDBOX_ERROR
@@ -386,6 +390,17 @@ def execute(job: Job) -> Execution:
                 _refill(job)
             else:
                 _remember_shape(job)
+
+
+def _acquire_slot(stale: _Standby | None) -> tuple[slots.Slot, _Standby | None]:
+    """A slot for a cold run. A jail built ahead that did not fit is torn down after the run,
+    unless its slot is needed now (every slot taken)."""
+    if stale is not None:
+        try:
+            return slots.acquire(timeout=0), stale
+        except SandboxUnavailable:
+            _discard(stale)
+    return slots.acquire(), None
 
 
 @dataclass(slots=True)

@@ -226,3 +226,36 @@ def test_a_worker_builds_the_next_jail_only_when_it_asks():
     finally:
         keep_warm(False)
     assert standby_pid() is None
+
+
+@pytest.mark.skipif(not is_root(), reason="slots (one uid per run) exist for root workers only")
+def test_a_waiting_jail_gives_its_slot_up_when_a_run_needs_it(monkeypatch, tmp_path_factory):
+    """Every slot taken (one by the waiting jail that does not fit): the run still gets a slot
+    at once, instead of waiting out the slot timeout."""
+    from apps.sandbox import paths, slots
+
+    state = tmp_path_factory.mktemp("state")
+    state.chmod(0o755)
+    monkeypatch.setenv("PORTAL_SANDBOX_STATE_DIR", str(state / "sandbox"))
+    monkeypatch.setenv("PORTAL_SANDBOX_UID_BASE", "64800")
+    monkeypatch.setenv("PORTAL_SANDBOX_SLOTS", "2")
+    monkeypatch.setattr(paths, "_STATE_DIR", None)
+    slots.slot_range.cache_clear()
+    keep_warm()
+    held = None
+    try:
+        run(language="javascript", code="console.log(1);\n")
+        assert standby_pid() is not None
+        held = slots.acquire(timeout=1)  # the other slot: now none is free
+        started = time.monotonic()
+        other = Limits.for_language("javascript", memory_mb=64)
+        result = run(language="javascript", code="console.log(2);\n", limits=other)
+        assert result.verdict == "ok" and result.stdout == "2\n", result
+        assert time.monotonic() - started < 10
+    finally:
+        if held is not None:
+            held.release()
+        keep_warm(False)
+        monkeypatch.undo()
+        paths._STATE_DIR = None
+        slots.slot_range.cache_clear()
