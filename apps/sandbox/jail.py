@@ -751,8 +751,9 @@ def _prune_boxes() -> None:
 
 def _forget_in_child() -> None:
     """A forked child starts with no jail built ahead (the parent's stays the parent's)."""
-    global _keep_warm, _standby, _warm_lock
+    global _keep_warm, _next_shape, _standby, _warm_lock
     _keep_warm = False
+    _next_shape = None
     _standby = None
     _warm_lock = threading.Lock()
 
