@@ -259,3 +259,24 @@ def test_a_waiting_jail_gives_its_slot_up_when_a_run_needs_it(monkeypatch, tmp_p
         monkeypatch.undo()
         paths._STATE_DIR = None
         slots.slot_range.cache_clear()
+
+
+def test_a_forked_child_never_uses_its_parents_waiting_jail(warm):
+    run(language="python", code=PY_HELLO)
+    waiting = standby_pid()
+    pid = os.fork()
+    if pid == 0:  # the child: a jail of its own, the parent's untouched
+        status = 1
+        try:
+            used = runs_built_ahead()
+            result = run(language="python", code="print('child')\n")
+            if result.stdout == "child\n" and runs_built_ahead() == used:
+                status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child ran in its own jail"
+    assert standby_pid() == waiting
+    used = runs_built_ahead()
+    assert run(language="python", code="print('parent')\n").stdout == "parent\n"
+    assert runs_built_ahead() == used + 1, "the parent's jail was still there for the parent"
