@@ -14,7 +14,7 @@ import time
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
-from celery.signals import worker_ready
+from celery.signals import worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -162,3 +162,12 @@ def sandbox_preflight(sender=None, **kwargs) -> None:
         )
     else:
         logger.info("sandbox preflight passed: the jail can be built on this worker")
+
+
+@worker_process_shutdown.connect
+def sandbox_jail_teardown(**kwargs) -> None:
+    """A worker process that stops tears its waiting jail down and removes its box (a killed
+    one leaves the box for the next process to remove, and the jail dies with it anyway)."""
+    from apps.sandbox import keep_warm
+
+    keep_warm(False)
