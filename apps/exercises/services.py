@@ -150,6 +150,13 @@ def submission_mark_unpublished(*, submission_id: int) -> None:
 def _claimable(submission_id: int):
     return (
         Submission.objects.select_related("exercise")
+        # What a claim reads, no more: an exercise row also carries its prompt, solutions and
+        # check report, whose parsing was most of a claim's cost.
+        .only(
+            "pk", "state", "attempts", "task_id", "started_at", "code", "exercise_id",
+            "exercise__language", "exercise__example_tests", "exercise__hidden_tests",
+            "exercise__limits",
+        )  # fmt: skip
         .annotate(
             card_id=Subquery(
                 ExerciseCard.objects.filter(exercise_id=OuterRef("exercise_id"))
@@ -428,7 +435,9 @@ def submission_review_record(*, submission_id: int, card_id: int | None = None) 
     mine = {"user_id": OuterRef("user_id"), "exercise_id": OuterRef("exercise_id")}
     submission = (
         Submission.objects.select_related("user")
-        .only("pk", "state", "review", "created_at", "exercise_id", "user")
+        # The review needs the learner's id and time zone (for the day it counts on), not the
+        # whole account row.
+        .only("pk", "state", "review", "created_at", "exercise_id", "user__time_zone")
         # A first try: no earlier graded submission (a retryable platform error does not
         # count) and no give-up before it. Asked in the same query as the row itself.
         .annotate(
