@@ -153,10 +153,18 @@ def _claimable(submission_id: int):
         # What a claim reads, no more: an exercise row also carries its prompt, solutions and
         # check report, whose parsing was most of a claim's cost.
         .only(
-            "pk", "state", "attempts", "task_id", "started_at", "code", "exercise_id",
-            "exercise__language", "exercise__example_tests", "exercise__hidden_tests",
+            "pk",
+            "state",
+            "attempts",
+            "task_id",
+            "started_at",
+            "code",
+            "exercise_id",
+            "exercise__language",
+            "exercise__example_tests",
+            "exercise__hidden_tests",
             "exercise__limits",
-        )  # fmt: skip
+        )
         .annotate(
             card_id=Subquery(
                 ExerciseCard.objects.filter(exercise_id=OuterRef("exercise_id"))
