@@ -460,7 +460,7 @@ def _spawn(job: Job, slot: slots.Slot | None, *, ahead: bool = False) -> _Spawne
             block_r, block_w = os.pipe2(os.O_CLOEXEC)
             opened.append(block_r)
             ours.append(block_w)
-            box = _new_box()
+            box = _new_box(slot)
         argv = _bwrap_argv(job, opened, results_w, box=box, block_fd=block_r)
         rlimits = _rlimits(job.runtime, job.limits, dedicated_uid=slot is not None)
         keep = tuple(fd for fd in opened if fd not in (stdin_r, out_w, err_w))
@@ -548,8 +548,6 @@ def _execute(job: Job, slot: slots.Slot | None, spawned: _Spawned | None = None)
     if spawned is None:
         spawned = _spawn(job, slot)
     try:
-        if spawned.box is not None:
-            _release(spawned, job)
         streams = {
             "stdout": _Stream(spawned.out_r, job.limits.output_kb * 1024),
             "stderr": _Stream(spawned.err_r, job.limits.output_kb * 1024),
@@ -557,6 +555,8 @@ def _execute(job: Job, slot: slots.Slot | None, spawned: _Spawned | None = None)
         if spawned.results_r is not None:
             streams["results"] = _Stream(spawned.results_r, RESULTS_CAP)
         try:
+            if spawned.box is not None:
+                _release(spawned, job)
             return _supervise(job, spawned.process, streams, spawned.started, slot)
         except BaseException:
             # Celery's soft time limit, a KeyboardInterrupt...: never leave the jail running
@@ -720,11 +720,13 @@ def _boxes_dir() -> str:
         raise SandboxUnavailable(f"cannot use the sandbox boxes directory: {exc}") from exc
 
 
-def _new_box() -> str:
-    """A fresh directory (unguessable name) for one jail's /box, readable, never writable, by the
-    jail's uid."""
-    box = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=_boxes_dir())
-    os.chmod(box, 0o755)
+def _new_box(slot: slots.Slot | None) -> str:
+    """A fresh directory (unguessable name) for one jail's /box: readable, never writable, by
+    the jail (the slot's group, or the worker's own uid), by no other account."""
+    box = tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=_boxes_dir())  # mode 700
+    if slot is not None:
+        os.chown(box, os.geteuid(), slot.uid)  # the slot's gid is its uid
+        os.chmod(box, 0o750)
     return box
 
 

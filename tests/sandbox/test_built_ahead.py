@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -138,7 +139,14 @@ def test_keep_warm_off_tears_down_the_waiting_jail_and_its_box():
         run(language="python", code=PY_HELLO)
         waiting = standby_pid()
         box = jail_module._standby.spawned.box
-        assert os.path.isdir(box)
+        info = os.stat(box)
+        if is_root():  # the slot's group may read it, no other account
+            assert (stat.S_IMODE(info.st_mode), info.st_gid) == (
+                0o750,
+                jail_module._standby.slot.uid,
+            )
+        else:
+            assert stat.S_IMODE(info.st_mode) == 0o700
     finally:
         keep_warm(False)
     assert standby_pid() is None
