@@ -378,10 +378,7 @@ def execute(job: Job) -> Execution:
         if standby is not None:
             _remove_box(standby.spawned.box)
         if slot is not None:
-            survivors = slots.kill_leftovers(slot.uid) if sweep else []
-            if survivors:
-                logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
-            slot.release()
+            _release_slot(slot, sweep=sweep)
         # Cleaned up after the run, not in front of it.
         if stale is not None:
             _discard(stale)
@@ -390,6 +387,14 @@ def execute(job: Job) -> Execution:
                 _refill(job)
             else:
                 _remember_shape(job)
+
+
+def _release_slot(slot: slots.Slot, *, sweep: bool) -> None:
+    """Give the slot back; with `sweep`, first make sure nothing runs as its uid any more."""
+    survivors = slots.kill_leftovers(slot.uid) if sweep else []
+    if survivors:
+        logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
+    slot.release()
 
 
 def _acquire_slot(stale: _Standby | None) -> tuple[slots.Slot, _Standby | None]:
@@ -586,7 +591,6 @@ class _Standby:
     key: tuple
     spawned: _Spawned
     slot: slots.Slot | None
-    owner: int  # the process that built it (a forked child must not use its parent's)
 
 
 _warm_lock = threading.Lock()
@@ -658,8 +662,6 @@ def _claim_standby(job: Job) -> tuple[_Standby | None, _Standby | None]:
         standby, _standby = _standby, None
     if standby is None:
         return None, None
-    if standby.owner != os.getpid():
-        return None, None  # a forked copy: the jail belongs to the parent
     if standby.key != _key(job) or not _waiting(standby.spawned.process.pid):
         logger.debug("the jail built ahead does not fit this run (or died): building one")
         return None, standby
@@ -669,8 +671,6 @@ def _claim_standby(job: Job) -> tuple[_Standby | None, _Standby | None]:
 
 def _refill(job: Job) -> None:
     global _standby
-    if not _keep_warm:
-        return
     with _warm_lock:
         if _standby is not None or not _keep_warm:
             return
@@ -684,7 +684,7 @@ def _refill(job: Job) -> None:
             if slot is not None:
                 slot.release()
             return
-        _standby = _Standby(_key(job), spawned, slot, os.getpid())
+        _standby = _Standby(_key(job), spawned, slot)
 
 
 def _waiting(pid: int) -> bool:
@@ -703,12 +703,8 @@ def _discard(standby: _Standby) -> None:
     spawned.process.returncode = -signal.SIGKILL  # reaped here, not by Popen
     spawned.close()
     _remove_box(spawned.box)
-    slot = standby.slot
-    if slot is not None:
-        survivors = slots.kill_leftovers(slot.uid)
-        if survivors:
-            logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
-        slot.release()
+    if standby.slot is not None:
+        _release_slot(standby.slot, sweep=True)
 
 
 def _boxes_dir() -> str:
