@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from apps.content.codeblocks import marker_problems
 from apps.sandbox.limits import Limits
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -496,6 +497,10 @@ def course_read(root: Path) -> Course:
                         "exercise.cards",
                         f"unknown card id {slug!r}",
                     )
+    languages = {exercise.slug: exercise.language for exercise in course.exercises}
+    for lesson in course.lessons:  # lesson code marked `exercise=<id>` (apps/content/codeblocks.py)
+        for name, line, message in marker_problems(lesson, languages):
+            problems.append(ContentProblem(lesson.source_path, name, message, line))
                 )
     if problems:
         raise ContentError(problems)

@@ -1,13 +1,16 @@
 """Markdown to safe HTML, done once when content is imported or saved, never per request.
 
 Code blocks are highlighted by Pygments on the server (`codehilite`); the sanitiser's allow-list
-keeps exactly the markup Pygments, tables, the table of contents and admonitions produce.
+keeps exactly the markup Pygments, tables, the table of contents and admonitions produce. A lesson
+block's `exercise=<id>` marker (apps/content/codeblocks.py) is dropped before rendering.
 """
 
 import re
 
 import markdown
 import nh3
+
+from apps.content.codeblocks import strip_markers
 
 MARKDOWN_EXTENSIONS = ["fenced_code", "tables", "toc", "admonition", "codehilite", "sane_lists"]
 MARKDOWN_CONFIG = {
@@ -52,7 +55,7 @@ def render_markdown(text: str) -> str:
     if not text or not text.strip():
         return ""
     html = markdown.markdown(
-        text,
+        strip_markers(text),  # a block's `exercise=` marker is for the tests, not the page
         extensions=MARKDOWN_EXTENSIONS,
         extension_configs=MARKDOWN_CONFIG,
         output_format="html",
