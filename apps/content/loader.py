@@ -497,11 +497,11 @@ def course_read(root: Path) -> Course:
                         "exercise.cards",
                         f"unknown card id {slug!r}",
                     )
+                )
     languages = {exercise.slug: exercise.language for exercise in course.exercises}
     for lesson in course.lessons:  # lesson code marked `exercise=<id>` (apps/content/codeblocks.py)
         for name, line, message in marker_problems(lesson, languages):
             problems.append(ContentProblem(lesson.source_path, name, message, line))
-                )
     if problems:
         raise ContentError(problems)
     return course
