@@ -2,7 +2,7 @@ import time
 
 
 class ServiceRegistry:
-    def __init__(self, ttl, clock=time.monotonic):
+    def __init__(self, ttl, clock=time.monotonic, evict_after=None):
         # Your code here.
         pass
 

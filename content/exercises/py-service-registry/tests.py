@@ -229,3 +229,95 @@ def _():
     )
     registry.deregister("payments", "a:80")
     live(registry, "inventory", ["a:80", "b:80"], "after deregistering a:80 from payments only")
+
+
+EVICT = 30.0
+
+
+def make_evicting(mod):
+    clock = FakeClock(100.0)
+    return mod.ServiceRegistry(TTL, clock=clock, evict_after=EVICT), clock
+
+
+def heartbeat_ok(registry, service, address, situation):
+    try:
+        registry.heartbeat(service, address)
+    except KeyError:
+        raise AssertionError(f"{situation}: heartbeat({service!r}, {address!r}) raised KeyError, but the instance should still be registered") from None
+
+
+@test("lookup skips runs of expired instances at the start, in the middle and at the end of the order")
+def _():
+    mod = load()
+    registry, clock = make(mod)
+    register_all(registry, "inventory", ["a:80", "b:80", "c:80", "d:80", "e:80", "f:80"])
+    clock.now = 105.0
+    registry.heartbeat("inventory", "b:80")
+    registry.heartbeat("inventory", "e:80")
+    clock.now = 111.0
+    lookups(registry, "inventory", ["b:80", "e:80", "b:80", "e:80", "b:80"],
+            "with a, c, d and f expired (only b and e live)")
+
+
+@test("an instance is evicted once evict_after seconds have passed since its last heartbeat")
+def _():
+    mod = load()
+    registry, clock = make_evicting(mod)
+    register_all(registry, "inventory", ["a:80", "b:80", "c:80"])
+    clock.now = 129.5
+    heartbeat_ok(registry, "inventory", "a:80", "29.5 s after registering (ttl 10, evict_after 30): expired but not evicted yet")
+    clock.now = 130.0
+    expect_raises(KeyError, lambda: registry.heartbeat("inventory", "b:80"),
+                  "heartbeat exactly 30 s after b's last heartbeat (evict_after 30), before any lookup")
+    live(registry, "inventory", ["a:80"], "at 130, with b evicted and c silent since 100")
+    expect_raises(KeyError, lambda: registry.heartbeat("inventory", "c:80"),
+                  "heartbeat for c, silent since 100, after instances() was read at 130")
+    live(registry, "inventory", ["a:80"], "after refused heartbeats for evicted instances (they must not register anything)")
+    lookups(registry, "inventory", ["a:80", "a:80"], "with only a left")
+
+
+@test("eviction removes every silent instance, first, middle and last, neighbours included")
+def _():
+    mod = load()
+    registry, clock = make_evicting(mod)
+    register_all(registry, "inventory", ["a:80", "b:80", "c:80", "d:80", "e:80"])
+    clock.now = 120.0
+    registry.heartbeat("inventory", "c:80")
+    clock.now = 135.0
+    for address in ("b:80", "e:80", "a:80", "d:80"):
+        expect_raises(KeyError, lambda address=address: registry.heartbeat("inventory", address),
+                      f"heartbeat for {address} at 135, silent for 35 s (evict_after 30), with its neighbours evicted too")
+    live(registry, "inventory", [], "at 135: c expired (silent 15 s), the others evicted (silent 35 s)")
+    heartbeat_ok(registry, "inventory", "c:80", "c at 135, silent for 15 s (evict_after 30)")
+    live(registry, "inventory", ["c:80"], "after c's heartbeat at 135, with a, b, d and e evicted")
+    lookups(registry, "inventory", ["c:80", "c:80"], "with a, b, d and e evicted")
+
+
+@test("an evicted instance that registers again joins at the end of the rotation")
+def _():
+    mod = load()
+    registry, clock = make_evicting(mod)
+    register_all(registry, "inventory", ["a:80", "b:80", "c:80"])
+    lookups(registry, "inventory", ["a:80"], "with a, b, c registered")
+    for now in (110.0, 120.0, 130.0):
+        clock.now = now
+        registry.heartbeat("inventory", "a:80")
+        registry.heartbeat("inventory", "c:80")
+    clock.now = 131.0
+    registry.register("inventory", "b:80")
+    live(registry, "inventory", ["a:80", "c:80", "b:80"],
+         "after b, evicted (silent since 100), registered again at 131")
+    lookups(registry, "inventory", ["c:80", "b:80", "a:80", "c:80"],
+            "after returning a, with b registered again at the end")
+
+
+@test("without evict_after, a long-silent instance is never evicted")
+def _():
+    mod = load()
+    registry, clock = make(mod)
+    register_all(registry, "inventory", ["a:80", "b:80", "c:80"])
+    clock.now = 100000.0
+    live(registry, "inventory", [], "after a very long silence")
+    for address in ("c:80", "a:80"):
+        heartbeat_ok(registry, "inventory", address, "after a very long silence, without evict_after")
+    live(registry, "inventory", ["a:80", "c:80"], "after a and c sent a heartbeat again (registration order)")

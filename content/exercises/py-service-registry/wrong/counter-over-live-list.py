@@ -3,16 +3,26 @@ import time
 
 
 class ServiceRegistry:
-    def __init__(self, ttl, clock=time.monotonic):
+    def __init__(self, ttl, clock=time.monotonic, evict_after=None):
         self.ttl = ttl
+        self.evict_after = evict_after
         self.clock = clock
         self.services = {}
         self.counters = {}
 
+    def _evict(self, service):
+        entries = self.services.get(service, {})
+        if self.evict_after is not None:
+            now = self.clock()
+            for address in [a for a, seen in entries.items() if now - seen >= self.evict_after]:
+                del entries[address]
+
     def register(self, service, address):
+        self._evict(service)
         self.services.setdefault(service, {})[address] = self.clock()
 
     def heartbeat(self, service, address):
+        self._evict(service)
         if address not in self.services.get(service, {}):
             raise KeyError(address)
         self.services[service][address] = self.clock()
@@ -21,10 +31,12 @@ class ServiceRegistry:
         self.services.get(service, {}).pop(address, None)
 
     def instances(self, service):
+        self._evict(service)
         now = self.clock()
         return [a for a, seen in self.services.get(service, {}).items() if now - seen < self.ttl]
 
     def lookup(self, service):
+        self._evict(service)
         live = self.instances(service)
         if not live:
             raise LookupError(service)

@@ -3,26 +3,38 @@ import time
 
 
 class ServiceRegistry:
-    def __init__(self, ttl, clock=time.monotonic):
+    def __init__(self, ttl, clock=time.monotonic, evict_after=None):
         self.ttl = ttl
+        self.evict_after = evict_after
         self.clock = clock
         self.services = {}
         self.last = {}
 
+    def _evict(self, service):
+        entries = self.services.get(service, {})
+        if self.evict_after is not None:
+            now = self.clock()
+            for address in [a for a, seen in entries.items() if now - seen >= self.evict_after]:
+                del entries[address]
+
     def register(self, service, address):
+        self._evict(service)
         self.services.setdefault(service, {})[address] = self.clock()
 
     def heartbeat(self, service, address):
+        self._evict(service)
         self.register(service, address)
 
     def deregister(self, service, address):
         self.services.get(service, {}).pop(address, None)
 
     def instances(self, service):
+        self._evict(service)
         now = self.clock()
         return [a for a, seen in self.services.get(service, {}).items() if now - seen < self.ttl]
 
     def lookup(self, service):
+        self._evict(service)
         entries = self.services.get(service, {})
         addresses = list(entries)
         last = self.last.get(service)

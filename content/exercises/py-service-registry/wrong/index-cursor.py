@@ -3,8 +3,9 @@ import time
 
 
 class ServiceRegistry:
-    def __init__(self, ttl, clock=time.monotonic):
+    def __init__(self, ttl, clock=time.monotonic, evict_after=None):
         self.ttl = ttl
+        self.evict_after = evict_after
         self.clock = clock
         self.entries = {}  # service -> [[address, last heartbeat], ...]
         self.positions = {}
@@ -15,7 +16,13 @@ class ServiceRegistry:
                 return entry
         return None
 
+    def _evict(self, service):
+        if self.evict_after is not None and service in self.entries:
+            now = self.clock()
+            self.entries[service] = [e for e in self.entries[service] if now - e[1] < self.evict_after]
+
     def register(self, service, address):
+        self._evict(service)
         entry = self._find(service, address)
         if entry:
             entry[1] = self.clock()
@@ -23,6 +30,7 @@ class ServiceRegistry:
             self.entries.setdefault(service, []).append([address, self.clock()])
 
     def heartbeat(self, service, address):
+        self._evict(service)
         entry = self._find(service, address)
         if entry is None:
             raise KeyError(address)
@@ -34,10 +42,12 @@ class ServiceRegistry:
             self.entries[service].remove(entry)
 
     def instances(self, service):
+        self._evict(service)
         now = self.clock()
         return [a for a, seen in self.entries.get(service, []) if now - seen < self.ttl]
 
     def lookup(self, service):
+        self._evict(service)
         entries = self.entries.get(service, [])
         now = self.clock()
         start = self.positions.get(service, -1) + 1

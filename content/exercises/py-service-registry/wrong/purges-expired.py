@@ -1,10 +1,11 @@
-# Mistake: deletes expired instances when it meets them, so an instance that was only slow to heartbeat is forgotten and its next heartbeat fails
+# Mistake: deletes instances as soon as they expire instead of evicting them after evict_after, so an instance that was only slow to heartbeat is forgotten and its next heartbeat fails
 import time
 
 
 class ServiceRegistry:
-    def __init__(self, ttl, clock=time.monotonic):
+    def __init__(self, ttl, clock=time.monotonic, evict_after=None):
         self.ttl = ttl
+        self.evict_after = evict_after  # never used: expiry itself deletes
         self.clock = clock
         self.services = {}
         self.last = {}
