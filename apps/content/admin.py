@@ -20,15 +20,20 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from apps.content import checks, history, services
-from apps.content.loader import LANGUAGES, SLUG_RE
+from apps.content.loader import (
+    FOLLOW_UPS,
+    KEY_POINT_MAX_CHARS,
+    KEY_POINTS,
+    LANGUAGES,
+    SLUG_RE,
+    key_point_problem,
+)
 from apps.content.models import Card, Exercise, ExerciseCard, Lesson, Track
 from apps.content.rendering import render_markdown
 from apps.sandbox.limits import Limits
 
 PREVIEW_URL_NAME = "content_markdown_preview"
 CARD_DELIMITER = re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE)
-KEY_POINTS = (3, 6)  # the loader's bounds
-FOLLOW_UPS = (0, 10)
 EMPTY_PREVIEW = '<p class="md-preview-empty">Nothing to show yet.</p>'
 
 
@@ -114,8 +119,9 @@ class LinesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"})
 
-    def __init__(self, *, bounds: tuple[int, int], **kwargs):
+    def __init__(self, *, bounds: tuple[int, int], line_rule=None, **kwargs):
         self.bounds = bounds
+        self.line_rule = line_rule  # the loader's rule for one line: its problem, or None
         super().__init__(**kwargs)
 
     def prepare_value(self, value):
@@ -131,6 +137,14 @@ class LinesField(forms.CharField):
         low, high = self.bounds
         if not low <= len(value) <= high:
             raise forms.ValidationError(f"Give {low} to {high} lines; there are {len(value)}.")
+        if self.line_rule:
+            errors = [
+                forms.ValidationError(f"Line {number} {problem}.")
+                for number, line in enumerate(value, start=1)
+                if (problem := self.line_rule(line))
+            ]
+            if errors:
+                raise forms.ValidationError(errors)
 
 
 class TrackForm(CourseItemForm):
@@ -153,8 +167,10 @@ class LessonForm(CourseItemForm):
 class CardForm(CourseItemForm):
     key_points = LinesField(
         bounds=KEY_POINTS,
-        help_text="One per line, 3 to 6: what a good spoken answer must hit (the mock-interview "
-        "rubric).",
+        line_rule=key_point_problem,
+        help_text=f"One per line, {KEY_POINTS[0]} to {KEY_POINTS[1]}: what a good spoken answer "
+        f"must hit (the mock-interview rubric). One claim per line, at most {KEY_POINT_MAX_CHARS} "
+        "characters, no ';'.",
     )
     follow_ups = LinesField(
         bounds=FOLLOW_UPS,

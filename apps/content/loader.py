@@ -23,6 +23,23 @@ CARD_KINDS = ("scenario", "qa", "trick")
 LANGUAGES = {"javascript": "js", "python": "py"}
 EXERCISES_DIR = "exercises"
 
+# A card's rubric: each key point is one thing a candidate either said or did not, so a mock
+# interviewer can tick it. The admin forms import these, so both enforce the same rules.
+KEY_POINTS = (3, 6)  # how many key points a card has
+KEY_POINT_MAX_CHARS = 80
+FOLLOW_UPS = (0, 10)
+
+
+def key_point_problem(point: str) -> str | None:
+    """Why `point` is not a valid key point, or None. One claim per point is a judgement; these
+    two rules are not: a ';' joins two claims, and a long point is a paragraph, not a tick box."""
+    if ";" in point:
+        return "joins several claims with ';': split it into separate key points"
+    if len(point) > KEY_POINT_MAX_CHARS:
+        return f"is {len(point)} characters long; keep each to {KEY_POINT_MAX_CHARS} at most"
+    return None
+
+
 TRACK_FIELDS = {"id": True, "title": True, "order": True, "summary": False}
 LESSON_FIELDS = {"id": True, "title": True, "order": True, "summary": False}
 CARD_FIELDS = {
@@ -345,13 +362,25 @@ def _read_card(reader: _FileReader, data: dict, answer: str, line: int) -> CardD
         kind=kind if kind in CARD_KINDS else "",
         question_md=reader.text(data, "question", what, line, required=True),
         answer_md=answer,
-        key_points=reader.string_list(data, "key_points", what, line, low=3, high=6),
+        key_points=_key_points(reader, data, what, line),
         pitfall_md=reader.text(data, "pitfall", what, line, required=False),
-        follow_ups=reader.string_list(data, "follow_ups", what, line, low=0, high=10),
+        follow_ups=reader.string_list(
+            data, "follow_ups", what, line, low=FOLLOW_UPS[0], high=FOLLOW_UPS[1]
+        ),
         order=0,
         lesson_slug="",
     )
     return card if len(reader.problems) == before else None
+
+
+def _key_points(reader: _FileReader, data: dict, what: str, line: int) -> list[str]:
+    low, high = KEY_POINTS
+    points = reader.string_list(data, "key_points", what, line, low=low, high=high)
+    for number, point in enumerate(points, start=1):
+        problem = key_point_problem(point)
+        if problem:
+            reader.problem(f"{what}.key_points", f"item {number} ({point!r}) {problem}", line)
+    return points
 
 
 def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> ExerciseData | None:

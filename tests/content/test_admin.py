@@ -134,6 +134,7 @@ def test_a_save_that_changes_nothing_records_nothing(admin, card):
     ("changes", "field", "message"),
     [
         ({"key_points": "only\ntwo"}, "key_points", "Give 3 to 6 lines; there are 2."),
+        ({"key_points": "one; two\nthree\nfour"}, "key_points", "Line 1 joins several claims"),
         ({"answer_md": "Yes.\n+++\nid: x"}, "answer_md", "only &#x27;+++&#x27;"),
         ({"question_md": ""}, "question_md", "This field is required."),
     ],

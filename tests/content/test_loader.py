@@ -8,7 +8,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.content.loader import ContentError, course_read
+from apps.content.loader import (
+    FOLLOW_UPS,
+    KEY_POINT_MAX_CHARS,
+    KEY_POINTS,
+    ContentError,
+    course_read,
+    key_point_problem,
+)
 from apps.content.models import Card, Exercise, Lesson, Track
 from apps.content.services import content_import
 
@@ -209,6 +216,18 @@ BROKEN = [
         "01-lesson.md",
         "card demo-second.key_points: must have 3 to 6 items",
     ),
+    (
+        "key point joining two claims",
+        lambda t: t.replace("key_points: [a, b, c]", 'key_points: ["a; and b", b, c]'),
+        "01-lesson.md",
+        "card demo-second.key_points: item 1 ('a; and b') joins several claims with ';'",
+    ),
+    (
+        "key point too long",
+        lambda t: t.replace("key_points: [a, b, c]", f"key_points: [a, b, {'c' * 81}]"),
+        "01-lesson.md",
+        "card demo-second.key_points: item 3 ('ccc",
+    ),
     ("unclosed card", lambda t: t + "\n+++\nid: demo-third\n", "01-lesson.md", "is never closed"),
     (
         "no front matter",
@@ -242,6 +261,25 @@ def test_bad_input_names_the_file_and_field_and_writes_nothing(
     assert f"content/demo/{filename}" in message
     assert expected in message
     assert list(Card.objects.values_list("slug", "answer_md", "is_retired")) == before
+
+
+def test_a_key_point_of_exactly_the_cap_is_accepted_and_one_more_is_not(tree):
+    lesson = tree / "demo" / "01-lesson.md"
+    at_cap = "x" * KEY_POINT_MAX_CHARS
+    lesson.write_text(LESSON.replace("key_points: [a, b, c]", f"key_points: [a, b, {at_cap}]"))
+    assert course_read(tree).cards[1].key_points[2] == at_cap
+    lesson.write_text(LESSON.replace("key_points: [a, b, c]", f"key_points: [a, b, {at_cap}y]"))
+    expected = f"is {KEY_POINT_MAX_CHARS + 1} characters long; keep each to {KEY_POINT_MAX_CHARS}"
+    assert any(expected in problem for problem in problems_of(tree))
+
+
+def test_the_admin_forms_apply_the_loaders_bounds_and_rules():
+    from apps.content import admin
+
+    form = admin.CardForm()
+    assert form.fields["key_points"].bounds == KEY_POINTS
+    assert form.fields["key_points"].line_rule is key_point_problem
+    assert form.fields["follow_ups"].bounds == FOLLOW_UPS
 
 
 def make_exercise(root: Path, slug: str = "demo-exercise", **overrides) -> Path:
