@@ -233,3 +233,20 @@ def _():
         f"got {saga.undos()}"
     )
     check(result, "when the completed steps returned 0, None and ''", results=[0, None, ""], compensated=[2, 1, 0])
+
+
+@test("when the first and the last compensations called raise, the rest still run and error stays the failed step's")
+def _():
+    mod = load()
+    error = StepFailed("courier down")
+    saga = Saga([{"result": "a", "undo": "raises"}, {"result": "b"}, {"result": "c", "undo": "raises"}, {"raises": error}])
+    result = run(mod, saga)
+    undone = [event[0] for event in saga.undos()]
+    assert undone == [2, 1, 0], (
+        f"the compensations of steps 2 (called first) and 0 (called last) raise, but steps 2, 1 and 0 should all "
+        f"be compensated, in that order; compensations ran for steps {undone}"
+    )
+    check(result, "when the compensations of steps 2 and 0 raise after step 3 failed", ok=False, failed_step=3,
+          compensated=[2, 1, 0], compensation_errors=[2, 0])
+    check(result, "when the compensations of steps 2 and 0 raise after step 3 failed (error must be the exception "
+          "step 3 raised, not a compensation's)", error=error)
