@@ -13,7 +13,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RATE_LIMIT_CACHE = "default"
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # One file per test run (its worker and server subprocesses inherit the name through the
+    # environment), so two runs on one checkout never write to the same database file.
+    TEST_DB_NAME = os.environ.setdefault(
+        "PORTAL_TEST_DB", str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+    )
+    DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
