@@ -12,6 +12,7 @@ module.exports = ({ test, assert, clock, load }) => {
       updateOrderStatus: step('updateOrderStatus'),
       sendCustomerEmail: step('sendCustomerEmail'),
       refundPayment: step('refundPayment'),
+      scheduleEmailRetry: step('scheduleEmailRetry'),
     };
     const result = processOrder('o-1', services);
     await clock.tickAsync(1000);
@@ -23,7 +24,7 @@ module.exports = ({ test, assert, clock, load }) => {
     assert.deepEqual(
       calls,
       ['verifyPayment', 'updateOrderStatus', 'sendCustomerEmail'],
-      'the three steps should each run once, in order, with no refund',
+      'the three steps should each run once, in order, with no refund and no email retry',
     );
   });
 };

@@ -1,6 +1,6 @@
 function messageOf(err) {
   if (err instanceof Error) return err.message;
-  return String(err);
+  return String(err); // a service may reject with a string, or anything else
 }
 
 async function processOrder(orderId, services) {
@@ -8,6 +8,7 @@ async function processOrder(orderId, services) {
   try {
     const verified = await services.verifyPayment(orderId);
     if (!verified) {
+      // A declined payment is a normal outcome, not an exception, and nothing else happens.
       return { orderId, status: 'failed', failedStep: 'verifyPayment', error: 'payment declined' };
     }
   } catch (err) {
@@ -17,7 +18,8 @@ async function processOrder(orderId, services) {
   try {
     await services.updateOrderStatus(orderId, 'Paid');
   } catch (err) {
-    // The money was taken but the order is not recorded: compensate.
+    // The money was taken but the order is not recorded: compensate. A failed refund is
+    // reported next to the original error, never instead of it.
     const result = { orderId, status: 'failed', failedStep: 'updateOrderStatus', error: messageOf(err) };
     try {
       await services.refundPayment(orderId);
@@ -31,8 +33,15 @@ async function processOrder(orderId, services) {
     await services.sendCustomerEmail(orderId);
     return { orderId, status: 'completed', emailSent: true };
   } catch {
-    // The order is paid and recorded; a missing email can be retried later, not refunded.
-    return { orderId, status: 'completed', emailSent: false };
+    // The order is paid and recorded; a missing email is retried later, not refunded. The
+    // retry job can only resend what was recorded for it.
+    const result = { orderId, status: 'completed', emailSent: false };
+    try {
+      await services.scheduleEmailRetry(orderId);
+    } catch {
+      result.emailRetryFailed = true;
+    }
+    return result;
   }
 }
 

@@ -2,8 +2,8 @@
  * Verify the payment, mark the order as paid, then email the customer: one step at a time.
  *
  * @param {string} orderId
- * @param {{verifyPayment: Function, updateOrderStatus: Function,
- *          sendCustomerEmail: Function, refundPayment: Function}} services
+ * @param {{verifyPayment: Function, updateOrderStatus: Function, sendCustomerEmail: Function,
+ *          refundPayment: Function, scheduleEmailRetry: Function}} services
  * @returns {Promise<object>} never rejects; see the prompt for the shapes it resolves
  */
 async function processOrder(orderId, services) {

@@ -16,12 +16,13 @@ module.exports = ({ test, assert, clock, load }) => {
   // behaviours: { name: { value } | { rejects } | { throws }, ms? }
   function fakeServices(behaviours = {}) {
     const log = [];
-    const calls = { verifyPayment: [], updateOrderStatus: [], sendCustomerEmail: [], refundPayment: [] };
+    const calls = { verifyPayment: [], updateOrderStatus: [], sendCustomerEmail: [], refundPayment: [], scheduleEmailRetry: [] };
     const defaults = {
       verifyPayment: { value: true },
       updateOrderStatus: { value: undefined },
       sendCustomerEmail: { value: undefined },
       refundPayment: { value: undefined },
+      scheduleEmailRetry: { value: undefined },
     };
     const services = {};
     for (const name of Object.keys(calls)) {
@@ -116,7 +117,7 @@ module.exports = ({ test, assert, clock, load }) => {
     assert.ok(isDeepStrictEqual(calls.verifyPayment, [['o-42']]), `verifyPayment should be called once with the order id, got calls ${describe(calls.verifyPayment)}`);
     assert.ok(isDeepStrictEqual(calls.updateOrderStatus, [['o-42', 'Paid']]), `updateOrderStatus should be called once with (orderId, 'Paid'), got calls ${describe(calls.updateOrderStatus)}`);
     assert.ok(isDeepStrictEqual(calls.sendCustomerEmail, [['o-42']]), `sendCustomerEmail should be called once with the order id, got calls ${describe(calls.sendCustomerEmail)}`);
-    assertNotCalled(calls, ['refundPayment'], 'every step succeeded');
+    assertNotCalled(calls, ['refundPayment', 'scheduleEmailRetry'], 'every step succeeded');
   });
 
   test('does not resolve before the confirmation email has been sent', async () => {
@@ -132,21 +133,21 @@ module.exports = ({ test, assert, clock, load }) => {
   test('a declined payment resolves failed at verifyPayment and calls nothing else', async () => {
     const { services, calls } = fakeServices({ verifyPayment: { value: false } });
     const result = await finish(start('o-7', services), 'a declined payment');
-    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment'], 'the payment was declined');
+    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment', 'scheduleEmailRetry'], 'the payment was declined');
     assertResult(result, { orderId: 'o-7', status: 'failed', failedStep: 'verifyPayment', error: true }, 'a declined payment (verifyPayment resolved false)');
   });
 
   test('a rejected verification resolves failed with its message and calls nothing else', async () => {
     const { services, calls } = fakeServices({ verifyPayment: { rejects: new Error('card network down') } });
     const result = await finish(start('o-7', services), 'verifyPayment rejected');
-    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment'], 'verifyPayment rejected');
+    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment', 'scheduleEmailRetry'], 'verifyPayment rejected');
     assertResult(result, { orderId: 'o-7', status: 'failed', failedStep: 'verifyPayment', errorMentions: 'card network down' }, 'verifyPayment rejected with Error("card network down")');
   });
 
   test('a verification that throws synchronously resolves failed instead of throwing', async () => {
     const { services, calls } = fakeServices({ verifyPayment: { throws: new TypeError('bad card data') } });
     const result = await finish(start('o-7', services), 'verifyPayment threw synchronously');
-    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment'], 'verifyPayment threw');
+    assertNotCalled(calls, ['updateOrderStatus', 'sendCustomerEmail', 'refundPayment', 'scheduleEmailRetry'], 'verifyPayment threw');
     assertResult(result, { orderId: 'o-7', status: 'failed', failedStep: 'verifyPayment', errorMentions: 'bad card data' }, 'verifyPayment threw TypeError("bad card data") synchronously');
   });
 
@@ -160,7 +161,7 @@ module.exports = ({ test, assert, clock, load }) => {
     const { services, calls } = fakeServices({ updateOrderStatus: { rejects: new Error('database unavailable') } });
     const result = await finish(start('o-9', services), 'updateOrderStatus rejected');
     assert.ok(isDeepStrictEqual(calls.refundPayment, [['o-9']]), `refundPayment should be called exactly once with the order id after updateOrderStatus failed, got calls ${describe(calls.refundPayment)}`);
-    assertNotCalled(calls, ['sendCustomerEmail'], 'updateOrderStatus failed');
+    assertNotCalled(calls, ['sendCustomerEmail', 'scheduleEmailRetry'], 'updateOrderStatus failed');
     assertResult(result, { orderId: 'o-9', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'database unavailable' }, 'updateOrderStatus rejected and the refund succeeded');
     assert.ok(!Object.prototype.hasOwnProperty.call(result, 'refundFailed'), 'refundFailed must be left out when the refund succeeded');
   });
@@ -172,7 +173,7 @@ module.exports = ({ test, assert, clock, load }) => {
     });
     const result = await finish(start('o-9', services), 'updateOrderStatus and refundPayment rejected');
     assert.ok(calls.refundPayment.length === 1, `refundPayment should be called exactly once, was called ${calls.refundPayment.length} times`);
-    assertNotCalled(calls, ['sendCustomerEmail'], 'updateOrderStatus failed');
+    assertNotCalled(calls, ['sendCustomerEmail', 'scheduleEmailRetry'], 'updateOrderStatus failed');
     assertResult(result, { orderId: 'o-9', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'database unavailable', refundFailed: true }, 'updateOrderStatus rejected and the refund rejected too');
   });
 
@@ -180,7 +181,7 @@ module.exports = ({ test, assert, clock, load }) => {
     const { services, calls } = fakeServices({ updateOrderStatus: { throws: new Error('connection pool exhausted') } });
     const result = await finish(start('o-10', services), 'updateOrderStatus threw synchronously');
     assert.ok(isDeepStrictEqual(calls.refundPayment, [['o-10']]), `refundPayment should be called exactly once after updateOrderStatus threw, got calls ${describe(calls.refundPayment)}`);
-    assertNotCalled(calls, ['sendCustomerEmail'], 'updateOrderStatus threw');
+    assertNotCalled(calls, ['sendCustomerEmail', 'scheduleEmailRetry'], 'updateOrderStatus threw');
     assertResult(result, { orderId: 'o-10', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'connection pool exhausted' }, 'updateOrderStatus threw synchronously');
   });
 
@@ -196,17 +197,53 @@ module.exports = ({ test, assert, clock, load }) => {
     await finish(state, 'a slow refund');
   });
 
-  test('a failed email keeps the order completed with emailSent false and no refund', async () => {
-    const { services, calls } = fakeServices({ sendCustomerEmail: { rejects: new Error('smtp down') } });
+  test('a failed email keeps the order completed with emailSent false, records a retry, and refunds nothing', async () => {
+    const { services, calls, log } = fakeServices({ sendCustomerEmail: { rejects: new Error('smtp down') } });
     const result = await finish(start('o-12', services), 'sendCustomerEmail rejected');
-    assertResult(result, { orderId: 'o-12', status: 'completed', emailSent: false }, 'sendCustomerEmail rejected');
+    assertResult(result, { orderId: 'o-12', status: 'completed', emailSent: false }, 'sendCustomerEmail rejected and the retry was recorded');
     assertNotCalled(calls, ['refundPayment'], 'only the email failed (the order is paid and recorded)');
+    assert.ok(isDeepStrictEqual(calls.scheduleEmailRetry, [['o-12']]), `scheduleEmailRetry should be called exactly once with the order id after the email failed, so a retry job can find it; got calls ${describe(calls.scheduleEmailRetry)}`);
+    assert.ok(log.indexOf('scheduleEmailRetry started') > log.indexOf('sendCustomerEmail finished'), `the retry should be recorded after the email failed (events: ${log.join(', ')})`);
   });
 
-  test('an email that throws synchronously keeps the order completed with emailSent false', async () => {
+  test('an email that throws synchronously keeps the order completed and records a retry', async () => {
     const { services, calls } = fakeServices({ sendCustomerEmail: { throws: 'template missing' } });
     const result = await finish(start('o-13', services), 'sendCustomerEmail threw synchronously');
     assertResult(result, { orderId: 'o-13', status: 'completed', emailSent: false }, 'sendCustomerEmail threw synchronously');
     assertNotCalled(calls, ['refundPayment'], 'only the email failed');
+    assert.ok(isDeepStrictEqual(calls.scheduleEmailRetry, [['o-13']]), `scheduleEmailRetry should be called exactly once with the order id after the email threw, got calls ${describe(calls.scheduleEmailRetry)}`);
+  });
+
+  test('reports emailRetryFailed when recording the email retry fails too, and still resolves', async () => {
+    const { services, calls } = fakeServices({
+      sendCustomerEmail: { rejects: new Error('smtp down') },
+      scheduleEmailRetry: { rejects: 'retry table locked' },
+    });
+    const result = await finish(start('o-14', services), 'sendCustomerEmail and scheduleEmailRetry rejected');
+    assert.ok(calls.scheduleEmailRetry.length === 1, `scheduleEmailRetry should be called exactly once, was called ${calls.scheduleEmailRetry.length} times`);
+    assertNotCalled(calls, ['refundPayment'], 'only the email and its retry record failed (the order is paid and recorded)');
+    assertResult(result, { orderId: 'o-14', status: 'completed', emailSent: false, emailRetryFailed: true }, 'the email failed and recording its retry rejected too');
+  });
+
+  test('a retry record that throws synchronously is reported like a rejected one', async () => {
+    const { services } = fakeServices({
+      sendCustomerEmail: { rejects: new Error('smtp down') },
+      scheduleEmailRetry: { throws: new Error('retry queue misconfigured') },
+    });
+    const result = await finish(start('o-15', services), 'scheduleEmailRetry threw synchronously');
+    assertResult(result, { orderId: 'o-15', status: 'completed', emailSent: false, emailRetryFailed: true }, 'the email failed and scheduleEmailRetry threw synchronously');
+  });
+
+  test('waits for the email retry to be recorded before resolving', async () => {
+    const { services } = fakeServices({
+      sendCustomerEmail: { rejects: new Error('smtp down') },
+      scheduleEmailRetry: { value: undefined, ms: 1500 },
+    });
+    const state = start('o-16', services);
+    // verify, update and the email take 100 ms each, so the retry is recorded from 300 ms to 1800 ms.
+    await clock.tickAsync(1000);
+    assert.ok(!state.settled, 'processOrder resolved while scheduleEmailRetry was still recording the retry');
+    const result = await finish(state, 'a slow retry record');
+    assertResult(result, { orderId: 'o-16', status: 'completed', emailSent: false }, 'the email failed and the retry was recorded slowly');
   });
 };

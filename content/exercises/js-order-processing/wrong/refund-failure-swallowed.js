@@ -24,7 +24,13 @@ async function processOrder(orderId, services) {
     await services.sendCustomerEmail(orderId);
     return { orderId, status: 'completed', emailSent: true };
   } catch {
-    return { orderId, status: 'completed', emailSent: false };
+    const result = { orderId, status: 'completed', emailSent: false };
+    try {
+      await services.scheduleEmailRetry(orderId);
+    } catch {
+      result.emailRetryFailed = true;
+    }
+    return result;
   }
 }
 

@@ -12,7 +12,10 @@ function processOrder(orderId, services) {
       return services.updateOrderStatus(orderId, 'Paid').then(
         () => services.sendCustomerEmail(orderId).then(
           () => ({ orderId, status: 'completed', emailSent: true }),
-          () => ({ orderId, status: 'completed', emailSent: false }),
+          () => services.scheduleEmailRetry(orderId).then(
+            () => ({ orderId, status: 'completed', emailSent: false }),
+            () => ({ orderId, status: 'completed', emailSent: false, emailRetryFailed: true }),
+          ),
         ),
         (err) => {
           const result = { orderId, status: 'failed', failedStep: 'updateOrderStatus', error: messageOf(err) };

@@ -1,0 +1,44 @@
+// Mistake: awaits scheduleEmailRetry outside any try block, so when recording the retry fails too, processOrder rejects although the order is paid and recorded
+function messageOf(err) {
+  if (err instanceof Error) return err.message;
+  return String(err); // a service may reject with a string, or anything else
+}
+
+async function processOrder(orderId, services) {
+  // Every call sits inside a try block: a service may throw synchronously as well as reject.
+  try {
+    const verified = await services.verifyPayment(orderId);
+    if (!verified) {
+      // A declined payment is a normal outcome, not an exception, and nothing else happens.
+      return { orderId, status: 'failed', failedStep: 'verifyPayment', error: 'payment declined' };
+    }
+  } catch (err) {
+    return { orderId, status: 'failed', failedStep: 'verifyPayment', error: messageOf(err) };
+  }
+
+  try {
+    await services.updateOrderStatus(orderId, 'Paid');
+  } catch (err) {
+    // The money was taken but the order is not recorded: compensate. A failed refund is
+    // reported next to the original error, never instead of it.
+    const result = { orderId, status: 'failed', failedStep: 'updateOrderStatus', error: messageOf(err) };
+    try {
+      await services.refundPayment(orderId);
+    } catch {
+      result.refundFailed = true;
+    }
+    return result;
+  }
+
+  try {
+    await services.sendCustomerEmail(orderId);
+    return { orderId, status: 'completed', emailSent: true };
+  } catch {
+    // The order is paid and recorded; a missing email is retried later, not refunded. The
+    // retry job can only resend what was recorded for it.
+    await services.scheduleEmailRetry(orderId);
+    return { orderId, status: 'completed', emailSent: false };
+  }
+}
+
+module.exports = { processOrder };
