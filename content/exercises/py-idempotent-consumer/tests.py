@@ -294,3 +294,71 @@ def _():
         assert results == [False, False, True], (
             f"of the 3 concurrent deliveries of {message_id}, one should return True and two False, got {results}"
         )
+
+
+@test("when the first delivery fails with duplicates waiting, one retries and the others, and later arrivals, wait for it")
+def _():
+    mod = load()
+    entered_first, release_first = threading.Event(), threading.Event()
+    entered_retry, release_retry = threading.Event(), threading.Event()
+    guard = threading.Lock()
+    calls = []
+
+    def handler(message):
+        with guard:
+            calls.append(message["id"])
+            attempt = len(calls)
+        if attempt == 1:
+            entered_first.set()
+            release_first.wait(WAIT)
+            raise Boom("payment gateway timed out")
+        if attempt == 2:
+            entered_retry.set()
+            release_retry.wait(WAIT)
+        # A third call is the mistake under test: it returns at once and is counted.
+
+    consumer = mod.IdempotentConsumer(handler)
+    first = Delivery(consumer, {"id": "order-9"})
+    waiting = [Delivery(consumer, {"id": "order-9"}), Delivery(consumer, {"id": "order-9"})]
+    late = Delivery(consumer, {"id": "order-9"})
+    try:
+        first.start()
+        assert entered_first.wait(WAIT), "the handler was not called for the first delivery"
+        for delivery in waiting:
+            delivery.start()
+        for delivery in waiting:
+            delivery.join(GRACE / 2)
+        calls_while_first_busy = len(calls)
+        release_first.set()
+        first.join(WAIT)
+        retry_started = entered_retry.wait(WAIT)
+        late.start()  # a new delivery arrives after the failure, while the retry is in the handler
+        late.join(GRACE)
+        for delivery in waiting:
+            delivery.join(GRACE / 4)
+        calls_while_retry_busy = len(calls)
+        late_outcome = late.outcome()
+    finally:
+        release_first.set()
+        release_retry.set()
+    # Threads blocked for good (a lock never released) are left behind: they are daemons.
+    deadline = time.monotonic() + (WAIT if retry_started else GRACE)
+    for delivery in [first, late] + waiting:
+        delivery.join(max(0.0, deadline - time.monotonic()))
+    assert calls_while_first_busy == 1, "the handler ran again for a duplicate while the first delivery was still in it"
+    assert isinstance(first.error, Boom), f"the first delivery should raise the handler's Boom, it {first.outcome()}"
+    assert retry_started, "after the first delivery failed, neither waiting duplicate ran the handler (one of them is the retry)"
+    assert calls_while_retry_busy == 2, (
+        f"while one waiting duplicate was retrying the handler, it ran {calls_while_retry_busy - 2} more time(s): "
+        "the other waiting duplicate and a delivery arriving after the failure must wait for the retry"
+    )
+    assert not late.error and late.result is False, (
+        f"a delivery arriving while the retry was in the handler should wait and then return False; it {late.outcome()} "
+        f"(while the retry was running, it {late_outcome})"
+    )
+    results = sorted(repr(d.result) if d.error is None else "raised" for d in waiting)
+    assert results == ["False", "True"], (
+        f"of the two duplicates waiting on the failed delivery, one should retry and return True and the other "
+        f"return False; they {', '.join(d.outcome() for d in waiting)}"
+    )
+    assert calls == ["order-9", "order-9"], f"the handler should run twice (the failure, then one retry), it ran {len(calls)} times"
