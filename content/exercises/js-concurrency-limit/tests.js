@@ -122,6 +122,31 @@ module.exports = ({ test, assert, clock, load }) => {
     assert.ok(state.error === early, `item 2 failed first (at 30 ms) and item 0 later (at 80 ms); expected the first failure, got ${show(state.error)}`);
   });
 
+  test('rejects as soon as a call started later fails, and starts nothing new after it', async () => {
+    // limit 2: item 2 starts at 100 ms, when item 0 frees its slot, and fails at 150 ms; item 1
+    // frees its slot at 300 ms, after the failure, and must not take a new item.
+    const failure = new Error('thumbnail service returned 503');
+    const { fn, log } = makeWork([100, 300, 50, 100, 100, 100], { 2: failure });
+    const state = start(['a', 'b', 'c', 'd', 'e', 'f'], 2, fn);
+    await clock.tickAsync(170);
+    assert.ok(state.settled, `item 2, started at 100 ms when item 0 finished, rejected at 150 ms, but mapWithLimit had not settled by 170 ms (fn was called for items ${show(log.started)})`);
+    assert.ok(state.rejected && state.error === failure, `mapWithLimit should reject with the very error item 2 rejected with, got ${state.rejected ? show(state.error) : `a resolution with ${show(state.value)}`}`);
+    await clock.tickAsync(2000);
+    assert.ok(isDeepStrictEqual(log.started, [0, 1, 2]), `after item 2 failed at 150 ms, no new call should start (item 1 freed its slot at 300 ms); fn was called for items ${show(log.started)}`);
+  });
+
+  test('rejects as soon as the last item started fails, while earlier calls are still in flight', async () => {
+    // limit 3: items 1 and 2 run until 400 ms; item 3 takes item 0's slot at 100 ms, item 4 (the
+    // last) takes item 3's at 200 ms and fails at 250 ms.
+    const failure = new Error('image is corrupt');
+    const { fn, log } = makeWork([100, 400, 400, 100, 50], { 4: failure });
+    const state = start(['a', 'b', 'c', 'd', 'e'], 3, fn);
+    await clock.tickAsync(270);
+    assert.ok(log.started.length === 5, `by 270 ms every item should have started, fn was called for items ${show(log.started)}`);
+    assert.ok(state.settled, 'the last item started (item 4) rejected at 250 ms, but mapWithLimit had not settled by 270 ms: it should not wait for items 1 and 2, still in flight until 400 ms');
+    assert.ok(state.rejected && state.error === failure, `mapWithLimit should reject with the very error item 4 rejected with, got ${state.rejected ? show(state.error) : `a resolution with ${show(state.value)}`}`);
+  });
+
   test('rejects a limit below 1 with a RangeError without calling fn', async () => {
     for (const limit of [0, -1]) {
       let calls = 0;
