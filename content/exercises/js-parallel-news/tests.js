@@ -114,6 +114,20 @@ module.exports = ({ test, assert, clock, load }) => {
     assertResult(result, { articles: ['b'], failed: [0, 2] }, 'the 3rd source failed at 50 ms and the 1st at 300 ms');
   });
 
+  test('lists timed-out and rejected sources together in ascending order, first, middle and last', async () => {
+    const { fns } = makeSources([
+      { never: true },
+      { ms: 100, articles: ['b'] },
+      { ms: 50, error: new Error('503 from api 3') },
+      { ms: 150, articles: ['d'] },
+      { never: true },
+    ]);
+    const state = start(fns, { timeoutMs: 300 });
+    await clock.tickAsync(320);
+    const result = assertResolved(state, 'at 320 ms although the timeout was 300 ms');
+    assertResult(result, { articles: ['b', 'd'], failed: [0, 2, 4] }, 'the 1st and 5th sources never settle (timeout 300 ms) and the 3rd rejects at 50 ms');
+  });
+
   test('gives up on a source that misses the timeout and resolves at the timeout', async () => {
     const { fns } = makeSources([
       { ms: 100, articles: ['a'] },
