@@ -185,6 +185,24 @@ module.exports = ({ test, assert, clock, load }) => {
     assertResult(result, { orderId: 'o-10', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'connection pool exhausted' }, 'updateOrderStatus threw synchronously');
   });
 
+  test('a status update rejecting with a plain string still yields a string error, and is refunded', async () => {
+    const { services, calls } = fakeServices({ updateOrderStatus: { rejects: 'deadlock detected' } });
+    const result = await finish(start('o-17', services), 'updateOrderStatus rejected with a string');
+    assert.ok(isDeepStrictEqual(calls.refundPayment, [['o-17']]), `refundPayment should be called exactly once after updateOrderStatus rejected, got calls ${describe(calls.refundPayment)}`);
+    assertResult(result, { orderId: 'o-17', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'deadlock detected' }, 'updateOrderStatus rejected with the string "deadlock detected"');
+  });
+
+  test('a refund that throws synchronously is reported as refundFailed, and processOrder still resolves', async () => {
+    const { services, calls } = fakeServices({
+      updateOrderStatus: { rejects: new Error('database unavailable') },
+      refundPayment: { throws: new Error('refund client not configured') },
+    });
+    const result = await finish(start('o-18', services), 'updateOrderStatus rejected and refundPayment threw synchronously');
+    assert.ok(calls.refundPayment.length === 1, `refundPayment should be called exactly once, was called ${calls.refundPayment.length} times`);
+    assertNotCalled(calls, ['sendCustomerEmail', 'scheduleEmailRetry'], 'updateOrderStatus failed');
+    assertResult(result, { orderId: 'o-18', status: 'failed', failedStep: 'updateOrderStatus', errorMentions: 'database unavailable', refundFailed: true }, 'updateOrderStatus rejected and refundPayment threw synchronously');
+  });
+
   test('waits for the refund to finish before resolving', async () => {
     const { services } = fakeServices({
       updateOrderStatus: { rejects: new Error('database unavailable') },
