@@ -170,4 +170,22 @@ module.exports = ({ test, assert, clock, load }) => {
     const b = await resolvedValue(second, 'the second call');
     assert.ok(a === 10 && b === 20, `each call should get its own result (10 and 20), got ${show(a)} and ${show(b)}`);
   });
+  test('overlapping calls each settle with their own callback, a failure in the middle and a call started after it included', async () => {
+    // Each call answers after `ms`: 'slow' at 300 ms, 'failing' rejects at 100 ms, and 'late',
+    // started at 150 ms (after the failure), answers at 250 ms.
+    const wrapped = promisified((name, ms, callback) => {
+      setTimeout(() => (name === 'failing' ? callback(new Error(`${name} failed`)) : callback(null, `${name} done`)), ms);
+    });
+    const slow = call(wrapped, ['slow', 300]);
+    const failing = call(wrapped, ['failing', 100]);
+    await clock.tickAsync(150);
+    assert.ok(failing.rejected && failing.error instanceof Error && failing.error.message === 'failing failed', `the call whose callback got an error at 100 ms should have rejected with it by 150 ms, ${failing.settled ? `it resolved with ${show(failing.value)}` : 'it had not settled'}`);
+    assert.ok(!slow.settled, `the slow call (answering at 300 ms) settled at ${failing.settled ? 'the failure of another call' : 'under 150 ms'}: ${slow.rejected ? `it rejected with ${show(slow.error)}` : `it resolved with ${show(slow.value)}`}`);
+    const late = call(wrapped, ['late', 100]);
+    await clock.tickAsync(120);
+    assert.ok(late.fulfilled && late.value === 'late done', `the call started at 150 ms should resolve "late done" at 250 ms, ${late.settled ? (late.rejected ? `it rejected with ${show(late.error)}` : `it resolved with ${show(late.value)}`) : 'it had not settled by 270 ms'}`);
+    assert.ok(!slow.settled, `the slow call (answering at 300 ms) settled before 270 ms: ${slow.rejected ? `it rejected with ${show(slow.error)}` : `it resolved with ${show(slow.value)}`}`);
+    await clock.tickAsync(60);
+    assert.ok(slow.fulfilled && slow.value === 'slow done', `the slow call should resolve "slow done" at 300 ms, ${slow.settled ? (slow.rejected ? `it rejected with ${show(slow.error)}` : `it resolved with ${show(slow.value)}`) : 'it had not settled by 330 ms (its callback went to another call)'}`);
+  });
 };
