@@ -1,3 +1,4 @@
+import threading
 import time
 
 
@@ -17,6 +18,7 @@ class CircuitBreaker:
         pass
 
     def call(self, fn, *args, **kwargs):
-        """Call fn(*args, **kwargs) if the circuit allows it and return its result."""
+        """Call fn(*args, **kwargs) if the circuit allows it and return its result.
+        Thread-safe: in half_open exactly one trial call runs at a time."""
         # Your code here.
         pass
