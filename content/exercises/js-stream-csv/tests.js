@@ -215,6 +215,14 @@ module.exports = ({ test, assert, load }) => {
     (file) => expectLineError(file, 3, 'the amount "12abc" on line 3'),
   ));
 
+  test('reports a bad amount on the first data row, deep in a file read in many chunks, and on a last line without a newline', async () => {
+    await withFile('category,amount\nfood,x1\nfood,2\n', (file) => expectLineError(file, 2, 'the amount "x1" on line 2, the first data row'));
+    // 20000 rows of 12 bytes on each side of the bad one: it sits in the fourth 64 KiB chunk.
+    const rows = 'travel,1.5\r\n'.repeat(20000);
+    await withFile(`category,amount\r\n${rows}food,1.5.2\r\n${rows}`, (file) => expectLineError(file, 20002, 'the amount "1.5.2" on line 20002, about 240 KB into the file'));
+    await withFile('category,amount\nfood,1\nfood,2\n\nbooks,3x', (file) => expectLineError(file, 5, 'the amount "3x" on line 5, the last line, which has no newline'));
+  });
+
   test('calls back once with the error, not again when the file ends', () => withFile(
     `category,amount\nfood,1\nfood,oops\n${'travel,2\n'.repeat(2000)}`,
     async (file) => {
@@ -253,8 +261,15 @@ module.exports = ({ test, assert, load }) => {
       const file = path.join(dir, 'big.csv');
       // One pair of segments is 128 KiB.
       const expected = writeSplitFile(file, BIG_FILE_MB * 8 - 1);
+      // The memory the process holds, whatever kind it is (heap, Buffers, typed arrays): its
+      // peak resident size (getrusage's maxRSS, in KiB) against its resident size right before.
+      const residentBefore = process.memoryUsage.rss();
       const [err, result] = await summarize(file, 10);
+      const growthMb = (process.resourceUsage().maxRSS * 1024 - residentBefore) / (1024 * 1024);
       assert.ok(!err, `a ${BIG_FILE_MB} MiB file: expected a summary but got the error ${show(err)}`);
+      // A streaming reader holds a few chunks and some garbage (about 12 MiB at most here); one
+      // that keeps the file, in a Buffer, an array of chunks or lines, holds at least its size.
+      assert.ok(growthMb < BIG_FILE_MB / 2, `summarizing a ${BIG_FILE_MB} MiB file made the process hold ${Math.round(growthMb)} MiB more memory at its peak: the file was kept in memory (in a Buffer, an array of chunks or of lines) instead of being processed chunk by chunk and let go`);
       assert.ok(result && result.rows === expected.rows, `a ${BIG_FILE_MB} MiB file: expected ${expected.rows} rows but got ${show(result && result.rows)}`);
       assert.ok(sameTotals(result.totals, expected.totals), `a ${BIG_FILE_MB} MiB file: expected totals ${show(expected.totals)} but got ${show(normalTotals(result.totals))}`);
     } finally {

@@ -1,0 +1,70 @@
+// Mistake: handles the last line (the one without a newline) in the 'end' handler with separate code that skips the amount check, so a bad amount there is summed as NaN instead of reported
+const fs = require('fs');
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+function summarizeCsv(filePath, callback) {
+  let done = false;
+  const finish = (err, result) => {
+    if (done) return;
+    done = true;
+    stream.destroy();
+    callback(err, result);
+  };
+
+  const stream = fs.createReadStream(filePath, { encoding: 'utf8' });
+  let pending = ''; // the unfinished last line of the previous chunk
+  let lineNumber = 0;
+  let categoryAt = -1;
+  let amountAt = -1;
+  let rows = 0;
+  const totals = {};
+
+  function handleLine(rawLine) {
+    lineNumber += 1;
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line === '') return null;
+    const fields = line.split(',');
+    if (categoryAt === -1) {
+      categoryAt = fields.indexOf('category');
+      amountAt = fields.indexOf('amount');
+      if (categoryAt === -1 || amountAt === -1) {
+        return new Error(`line ${lineNumber}: the header must name "category" and "amount"`);
+      }
+      return null;
+    }
+    const amount = fields[amountAt];
+    if (amount === undefined || !NUMBER.test(amount)) {
+      return new Error(`line ${lineNumber}: amount ${JSON.stringify(amount)} is not a number`);
+    }
+    const category = fields[categoryAt];
+    totals[category] = (totals[category] ?? 0) + Number(amount);
+    rows += 1;
+    return null;
+  }
+
+  stream.on('data', (chunk) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop();
+    for (const line of lines) {
+      const err = handleLine(line);
+      if (err) {
+        finish(err);
+        return;
+      }
+    }
+  });
+  stream.on('end', () => {
+    const line = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+    if (line !== '') {
+      // The last line has no newline: add it to the totals.
+      const fields = line.split(',');
+      totals[fields[categoryAt]] = (totals[fields[categoryAt]] ?? 0) + Number(fields[amountAt]);
+      rows += 1;
+    }
+    finish(null, { rows, totals });
+  });
+  stream.on('error', (err) => finish(err));
+}
+
+module.exports = { summarizeCsv };
