@@ -280,15 +280,22 @@ module.exports = ({ test, assert, clock, load }) => {
     }
   });
 
-  test('rejects and closes the cursor when the client disconnects mid-export', async () => {
-    const { state, out, cursor } = run(100);
-    await clock.tickAsync(105);
-    const requested = cursor.requested;
-    out.destroy(); // the client went away: destroyed without an error
-    await clock.tickAsync(100);
-    assert.ok(state.settled, 'the sink was destroyed at 105 ms (the client disconnected) but exportRows had not settled 100 ms later: a destroyed stream never emits \'drain\' or \'finish\'');
-    assert.ok(state.rejected && state.error instanceof Error, `a destroyed sink should make exportRows reject with an Error, got ${state.rejected ? show(state.error) : `a resolution with ${show(state.value)}`}`);
-    assert.ok(cursor.requested === requested && (cursor.closed || cursor.exhausted), `after the client disconnected, exportRows asked for ${cursor.requested - requested} more row(s) and ${cursor.closed ? 'closed' : 'did not close'} the cursor; it should take nothing more and close it`);
+  test('rejects and closes the cursor when the client disconnects, early, mid-export or after end()', async () => {
+    // 100 rows at 10 ms each: out.end() is called at 960 ms and the last row is flushed at 1000 ms.
+    for (const [at, where] of [[5, 'while the first row was being written'], [505, 'mid-export'], [995, 'after out.end(), before the last row was flushed']]) {
+      const { state, out, cursor } = run(100);
+      await clock.tickAsync(at);
+      const requested = cursor.requested;
+      out.destroy(); // the client went away: destroyed without an error
+      await clock.tickAsync(100);
+      assert.ok(state.settled, `the sink was destroyed ${where} (the client disconnected at ${at} ms) but exportRows had not settled 100 ms later: a destroyed stream never emits 'drain' or 'finish'`);
+      assert.ok(state.rejected && state.error instanceof Error, `a sink destroyed ${where} should make exportRows reject with an Error, got ${state.rejected ? show(state.error) : `a resolution with ${show(state.value)}`}`);
+      assert.ok(
+        cursor.requested === requested && (cursor.closed || cursor.exhausted),
+        `after the client disconnected ${where}, exportRows asked for ${cursor.requested - requested} more row(s) and ${cursor.closed || cursor.exhausted ? 'closed' : 'did not close'} the cursor; it should take nothing more and close it`,
+      );
+      await clock.runAllAsync();
+    }
   });
 
   test('runs concurrent exports independently: a sink failing mid-way, a new export after it', async () => {
