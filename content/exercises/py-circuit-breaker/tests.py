@@ -363,15 +363,22 @@ def _():
         together.wait(1.0)  # returns only once all four calls are inside the service at once
         return "in stock"
 
-    callers = [Caller(breaker, slow_lookup) for _ in range(4)]
+    def slow_failure():
+        together.wait(1.0)
+        raise ServiceDown("inventory timed out")
+
+    # The second of the four concurrent calls fails; the others succeed.
+    callers = [Caller(breaker, fn) for fn in (slow_lookup, slow_failure, slow_lookup, slow_lookup)]
     start_all(callers)
     join_all(callers, timeout=3.0)
     outcomes = [caller.outcome() for caller in callers]
-    assert all(caller.result == "in stock" for caller in callers), (
+    expected = ["returned 'in stock'", "raised ServiceDown: inventory timed out"]
+    assert all(outcome in expected for outcome in outcomes) and isinstance(callers[1].error, ServiceDown), (
         "four threads calling a closed breaker should be inside the service at the same time "
         f"(one slow call must not hold up the others), but they {', '.join(outcomes)}"
     )
-    assert_state(breaker, "closed", "after four concurrent successes")
+    assert_state(breaker, "closed", "after four concurrent calls of which one failed (threshold 3)")
+    assert breaker.call(Service()) == "ok 1", "a new call after the concurrent ones should go through"
 
 
 @test("failures from many threads at once are all counted: failure_threshold of them open the circuit, one fewer does not")
