@@ -225,7 +225,7 @@ module.exports = ({ test, assert, load }) => {
   test('keeps the id in work that outlives the request, after other requests ran', async () => {
     const { ctx, entries } = setup();
     const first = request(ctx, withId('req-early'), async () => {
-      timers.setTimeout(() => ctx.log('audit record written'), 5); // fire and forget
+      timers.setTimeout(() => ctx.log('audit record written'), 30); // fire and forget
       return 'accepted';
     });
     await settle();
@@ -236,7 +236,7 @@ module.exports = ({ test, assert, load }) => {
     });
     await settle();
     assertResponse(second, { correlationId: 'req-later', status: 200 }, 'a second request, run while the first one\'s timer was pending');
-    await waitFor(() => entries.some((e) => e && e.message === 'audit record written'), 'the first request\'s 5 ms timer');
+    await waitFor(() => entries.some((e) => e && e.message === 'audit record written'), 'the first request\'s 30 ms timer');
     assertLogged(entries, ['audit record written'], 'req-early', 'a timer set by a request that had already answered, firing after another request ran');
   });
 
