@@ -208,6 +208,12 @@ class ExerciseForm(CourseItemForm):
         "Each must fail the hidden tests; the check proves it.",
         widget=forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField code"}),
     )
+    alternative_solutions = forms.JSONField(
+        required=False,
+        help_text="Optional: file name to source of other correct solutions of other shapes, "
+        'e.g. {"then-chains.js": "…"}. Each must pass the hidden tests; the check proves it.',
+        widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField code"}),
+    )
     limits = forms.JSONField(
         required=False,
         help_text='Optional, e.g. {"wall_seconds": 10, "memory_mb": 256}: names and bounds '
@@ -220,7 +226,7 @@ class ExerciseForm(CourseItemForm):
         fields = [
             "slug", "title", "language", "order", "is_retired", "prompt_md",
             "interview_angle_md", "starter_code", "example_tests", "hidden_tests",
-            "solution_code", "wrong_solutions", "limits",
+            "solution_code", "wrong_solutions", "alternative_solutions", "limits",
         ]  # fmt: skip
         widgets = {
             "prompt_md": MarkdownPreviewWidget(attrs={"rows": 16}),
@@ -260,6 +266,21 @@ class ExerciseForm(CourseItemForm):
                         )
                     elif not isinstance(source, str) or not source.strip():
                         self.add_error("wrong_solutions", f"{name!r} has no source.")
+        alternatives = cleaned.get("alternative_solutions")
+        if alternatives is None:
+            cleaned["alternative_solutions"] = {}
+        elif not isinstance(alternatives, dict):
+            self.add_error("alternative_solutions", "Alternatives must be a JSON object.")
+        elif language in LANGUAGES:
+            for name, source in alternatives.items():
+                if not re.fullmatch(rf"[a-z0-9][a-z0-9-]*\.{LANGUAGES[language]}", name):
+                    self.add_error(
+                        "alternative_solutions",
+                        f"{name!r}: names are lowercase words joined by '-', ending "
+                        f".{LANGUAGES[language]}.",
+                    )
+                elif not isinstance(source, str) or not source.strip():
+                    self.add_error("alternative_solutions", f"{name!r} has no source.")
         for name in CODE_FIELDS:
             if name in cleaned and not cleaned[name].strip():
                 self.add_error(name, "This file cannot be empty.")
@@ -433,7 +454,10 @@ class ExerciseAdmin(CourseItemAdmin):
             "Code",
             {"fields": ("starter_code", "example_tests", "hidden_tests", "solution_code")},
         ),
-        ("Mistakes and limits", {"fields": ("wrong_solutions", "limits")}),
+        (
+            "Mistakes, alternatives and limits",
+            {"fields": ("wrong_solutions", "alternative_solutions", "limits")},
+        ),
         ("Edit history", {"fields": ("edit_history",)}),
     )
     render = staticmethod(lambda obj: services.exercise_render(exercise=obj))

@@ -187,6 +187,7 @@ def _exercise_data(exercise: Exercise, card_slugs: list[str]) -> ExerciseData:
         hidden_tests=exercise.hidden_tests,
         solution_code=exercise.solution_code,
         wrong_solutions=dict(exercise.wrong_solutions or {}),
+        alternative_solutions=dict(exercise.alternative_solutions or {}),
         source_path=exercise.source_path,
     )
 
@@ -323,6 +324,8 @@ def course_files() -> tuple[dict[str, str], list[str]]:
             files[f"{folder}/{stem}.{ext}"] = source
         for name, source in sorted((exercise.wrong_solutions or {}).items()):
             files[f"{folder}/wrong/{name}"] = source
+        for name, source in sorted((exercise.alternative_solutions or {}).items()):
+            files[f"{folder}/alternatives/{name}"] = source
         if not exercise.is_published:
             unpublished.append(exercise.slug)
     return files, unpublished
@@ -340,6 +343,7 @@ def course_paths_on_disk(root: Path) -> set[str]:
                 for ext in LANGUAGES.values():
                     candidates += [exercise / f"{stem}.{ext}" for stem in CODE_STEMS]
                     candidates += sorted((exercise / "wrong").glob(f"*.{ext}"))
+                    candidates += sorted((exercise / "alternatives").glob(f"*.{ext}"))
                 found |= {str(p.relative_to(root)) for p in candidates if p.is_file()}
         else:
             found |= {str(p.relative_to(root)) for p in folder.glob("*.md") if p.is_file()}

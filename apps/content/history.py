@@ -20,7 +20,8 @@ TRACKED: dict[type[Model], tuple[str, ...]] = {
     ),
     Exercise: (
         "slug", "title", "language", "prompt_md", "interview_angle_md", "starter_code",
-        "example_tests", "hidden_tests", "solution_code", "wrong_solutions", "limits", "order",
+        "example_tests", "hidden_tests", "solution_code", "wrong_solutions",
+        "alternative_solutions", "limits", "order",
         "is_retired", "cards",
     ),
 }  # fmt: skip

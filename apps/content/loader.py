@@ -149,6 +149,9 @@ class ExerciseData(_Hashed):
     wrong_solutions: dict[str, str]
     source_path: str
     source_text: str = field(default="", repr=False)  # exercise.md
+    # Other correct solutions, of other shapes: they must pass, so the hidden tests are proven
+    # to accept every reasonable answer, not only the reference's.
+    alternative_solutions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -431,6 +434,7 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
 
     files: dict[str, str] = {}
     wrong: dict[str, str] = {}
+    alternatives: dict[str, str] = {}
     ext = LANGUAGES.get(language)
     if ext:
         for stem in ("starter", "example_test", "tests", "solution"):
@@ -447,6 +451,12 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
             source = _FileReader(path, root, problems).read_text()
             if source is not None:
                 wrong[path.name] = source
+        alternatives_dir = folder / "alternatives"
+        if alternatives_dir.is_dir():
+            for path in sorted(alternatives_dir.glob(f"*.{ext}")):
+                source = _FileReader(path, root, problems).read_text()
+                if source is not None:
+                    alternatives[path.name] = source
 
     if len(problems) != before:
         return None
@@ -464,6 +474,7 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
         hidden_tests=files["tests"],
         solution_code=files["solution"],
         wrong_solutions=wrong,
+        alternative_solutions=alternatives,
         source_path=str(folder.relative_to(root.parent)),
         source_text=text,
     )

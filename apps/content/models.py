@@ -157,6 +157,11 @@ class Exercise(ImportedItem):
     wrong_solutions = models.JSONField(
         default=dict, help_text="File name to source of each classic mistake; all must fail."
     )
+    alternative_solutions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="File name to source of each other correct solution; all must pass.",
+    )
     limits = models.JSONField(default=dict, blank=True)
     cards = models.ManyToManyField(Card, through="ExerciseCard", related_name="exercises")
     order = models.PositiveIntegerField(default=0)

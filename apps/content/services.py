@@ -160,6 +160,7 @@ def _apply(course: Course) -> ImportSummary:
             "hidden_tests": data.hidden_tests,
             "solution_code": data.solution_code,
             "wrong_solutions": data.wrong_solutions,
+            "alternative_solutions": data.alternative_solutions,
             "source_path": data.source_path,
             "source_text": data.source_text,
             # The files are the truth (CI proves them with check_exercises): an import that
