@@ -28,6 +28,7 @@ CODE_FIELDS = (
     "hidden_tests",
     "solution_code",
     "wrong_solutions",
+    "alternative_solutions",
     "limits",
 )
 CHECK_JOBS = 2
@@ -76,21 +77,16 @@ def _enqueue(exercise_id: int, token: str) -> None:
 def exercise_check_run(*, exercise_id: int, token: str) -> str | None:
     """Grade the exercise's solutions in the jail and record the outcome. Returns the status
     written, or None when the exercise is gone or a newer save superseded this check."""
-    from apps.exercises.management.commands.check_exercises import Check, judge
+    from apps.exercises.management.commands.check_exercises import exercise_checks, judge
 
     exercise = Exercise.objects.filter(pk=exercise_id, check_token=token).first()
     if exercise is None:
         return None
-    ext = exercise.extension
-    checks = [Check(exercise, f"solution.{ext}", exercise.solution_code, True)]
-    checks += [
-        Check(exercise, f"wrong/{name}", code, False)
-        for name, code in sorted((exercise.wrong_solutions or {}).items())
-    ]
+    checks = exercise_checks(exercise)
     with ThreadPoolExecutor(max_workers=CHECK_JOBS) as pool:
         outcomes = list(pool.map(judge, checks))
     report = [{"label": o.check.label, "ok": o.ok, "detail": o.detail} for o in outcomes]
-    jail_broken = any("jail could not be built" in o.detail for o in outcomes)
+    jail_broken = any(o.jail_broken for o in outcomes)
     if jail_broken:
         status = Exercise.Check.ERROR  # proves nothing either way: publication unchanged
     elif all(o.ok for o in outcomes) and len(checks) > 1:

@@ -1,9 +1,9 @@
 """`manage.py check_exercises [EXERCISE_ID ...]` (contract, see docs/grading.md).
 
-Grades every live exercise's reference solution (it must pass) and each of its wrong solutions
-(each must fail) through the real jail, printing one line per file. Exit status 1 on any
-surprise: a reference that does not pass, a wrong solution that passes, or a jail that could not
-be built (which proves nothing either way).
+Grades every live exercise's reference solution and its alternative correct solutions (each must
+pass) and each of its wrong solutions (each must fail) through the real jail, printing one line
+per file. Exit status 1 on any surprise: a reference or alternative that does not pass, a wrong
+solution that passes, or a jail that could not be built (which proves nothing either way).
 """
 
 from __future__ import annotations
@@ -31,6 +31,22 @@ class Outcome:
     check: Check
     ok: bool
     detail: str
+    jail_broken: bool = False  # the jail could not be built: proves nothing either way
+
+
+def exercise_checks(exercise) -> list[Check]:
+    """What proves one exercise: its reference and alternatives pass, its wrong solutions fail."""
+    ext = exercise.extension
+    checks = [Check(exercise, f"solution.{ext}", exercise.solution_code, True)]
+    checks += [
+        Check(exercise, f"alternatives/{name}", code, True)
+        for name, code in sorted((exercise.alternative_solutions or {}).items())
+    ]
+    checks += [
+        Check(exercise, f"wrong/{name}", code, False)
+        for name, code in sorted((exercise.wrong_solutions or {}).items())
+    ]
+    return checks
 
 
 def _first_line(text: str | None, limit: int = 90) -> str:
@@ -51,7 +67,8 @@ def judge(check: Check) -> Outcome:
     wall = (result.get("run") or {}).get("wall_ms")
     counts = f"{passed}/{len(tests)} tests pass, {wall} ms"
     if is_sandbox_error(result):
-        return Outcome(check, False, f"the jail could not be built: {sandbox_reason(result)}")
+        reason = sandbox_reason(result)
+        return Outcome(check, False, f"the jail could not be built: {reason}", jail_broken=True)
     status = result.get("status")
     if check.must_pass:
         if status == "pass":
@@ -92,12 +109,7 @@ class Command(BaseCommand):
         exercises = list(exercises)
         if not exercises:
             raise CommandError("no exercises in the database: run `manage.py import_content` first")
-        checks = []
-        for exercise in exercises:
-            ext = exercise.extension
-            checks.append(Check(exercise, f"solution.{ext}", exercise.solution_code, True))
-            for name, code in sorted(exercise.wrong_solutions.items()):
-                checks.append(Check(exercise, f"wrong/{name}", code, False))
+        checks = [check for exercise in exercises for check in exercise_checks(exercise)]
 
         surprises = 0
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
