@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from apps.content.exporter import content_export
 from apps.content.loader import (
     FOLLOW_UPS,
     KEY_POINT_MAX_CHARS,
@@ -385,6 +386,22 @@ def test_exercises_are_imported_with_their_files_and_cards(tree):
     assert exercise.solution_code.startswith("def add")
     assert list(exercise.wrong_solutions) == ["subtracts.py"]
     assert exercise.primary_card.slug == "demo-first"
+    assert exercise.alternative_solutions == {}
+
+
+@pytest.mark.django_db
+def test_an_exercises_alternative_solutions_are_imported_and_exported_back(tree):
+    folder = make_exercise(tree)
+    (folder / "alternatives").mkdir()
+    alternative = "# Alternative: sum of a list\ndef add(a, b):\n    return sum([a, b])\n"
+    (folder / "alternatives" / "sum-of-list.py").write_text(alternative)
+    content_import(root=tree)
+    exercise = Exercise.objects.get(slug="demo-exercise")
+    assert exercise.alternative_solutions == {"sum-of-list.py": alternative}
+    out = tree.parent / "exported"
+    content_export(root=out)
+    exported = out / "exercises" / "demo-exercise" / "alternatives" / "sum-of-list.py"
+    assert exported.read_text() == alternative
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,26 @@ def test_check_exercises_fails_on_a_wrong_solution_that_passes_or_a_broken_refer
 
 
 @pytest.mark.django_db
+def test_check_exercises_proves_alternatives_pass_and_reports_one_that_does_not():
+    from tests.exercises.factories import exercise_make
+
+    exercise_make(
+        language="python",
+        alternative_solutions={
+            "operator-add.py": "import operator\n\nadd = operator.add\n",
+            "off-by-one.py": "def add(a, b):\n    return a + b + 1\n",
+        },
+    )
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 surprise"):
+        call_command("check_exercises", "--no-color", stdout=out)
+    lines = {line.split()[1]: line for line in out.getvalue().splitlines() if line.startswith("  ")}
+    assert lines["alternatives/operator-add.py"].split()[0] == "ok"
+    assert lines["alternatives/off-by-one.py"].split()[0] == "SURPRISE"
+    assert "this alternative does not pass" in lines["alternatives/off-by-one.py"]
+
+
+@pytest.mark.django_db
 def test_check_exercises_without_exercises_says_what_to_do():
     with pytest.raises(CommandError, match="import_content"):
         call_command("check_exercises")

@@ -79,7 +79,8 @@ def judge(check: Check) -> Outcome:
             if failing
             else _first_line(result.get("message"))
         )
-        return Outcome(check, False, f"the reference does not pass ({counts}); {why}")
+        which = "the reference" if check.label.startswith("solution.") else "this alternative"
+        return Outcome(check, False, f"{which} does not pass ({counts}); {why}")
     if status == "pass":
         return Outcome(check, False, f"passes ({counts}), but it is a wrong solution")
     failing = next((t for t in tests if t.get("status") != "pass"), None)
