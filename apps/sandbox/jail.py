@@ -33,6 +33,7 @@ import ctypes
 import dataclasses
 import fcntl
 import functools
+import json
 import logging
 import math
 import os
@@ -65,6 +66,10 @@ logger = logging.getLogger("apps.sandbox")
 
 RESULTS_FD = "@RESULTS_FD@"  # placeholder in a Job's argv, replaced by the descriptor number
 RESULTS_CAP = 2 * MB
+STATUS_CAP = 64 * 1024  # bubblewrap's JSON status: two short lines
+# How often the supervisor reads the memory of the jail's processes while they run. Between two
+# samples a program can grow by what it can touch in that time; the rlimits are the hard stop.
+MEMORY_SAMPLE_SECONDS = 0.005
 MAX_FILE_BYTES = 1 * MB  # per file placed in /box (the smallest file_size_mb allowed)
 SHM_BYTES = 1 * MB
 STACK_BYTES = 8 * MB
@@ -274,6 +279,7 @@ def _bwrap_argv(
     job: Job,
     opened: list[int],
     results_fd: int | None,
+    status_fd: int,
     box: str | None = None,
     block_fd: int | None = None,
 ) -> list[str]:
@@ -281,7 +287,7 @@ def _bwrap_argv(
     directory bound read-only, filled at release, and bubblewrap waits on `block_fd` for one byte
     right before it applies the seccomp filter and executes the program."""
     layout = job.runtime.layout()
-    argv = [bwrap_binary()]
+    argv = [bwrap_binary(), "--json-status-fd", str(status_fd)]
     if block_fd is not None:
         argv += ["--block-fd", str(block_fd)]
     argv += [
@@ -416,13 +422,15 @@ class _Spawned:
     out_r: int
     err_r: int
     results_r: int | None
+    status_r: int  # bubblewrap's --json-status-fd: the set-up facts (see _Status)
     started: float  # when the program's wall time starts
     stdin_w: int | None = None  # built ahead: the job's stdin is written at release
     block_w: int | None = None  # built ahead: one byte here lets bubblewrap execute the program
     box: str | None = None  # built ahead: the host directory bound read-only at /box
+    status_seen: bytes = b""  # built ahead: what the status channel said while it was built
 
     def close(self) -> None:
-        for name in ("out_r", "err_r", "results_r", "stdin_w", "block_w"):
+        for name in ("out_r", "err_r", "results_r", "status_r", "stdin_w", "block_w"):
             fd = getattr(self, name)
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -455,6 +463,11 @@ def _spawn(job: Job, slot: slots.Slot | None, *, ahead: bool = False) -> _Spawne
         opened.append(err_w)
         for fd in (out_w, err_w):
             _enlarge_pipe(fd)
+        # bubblewrap's own status channel: the program never holds this descriptor (bubblewrap
+        # closes it in the sandbox's process before anything else happens there).
+        status_r, status_w = os.pipe2(os.O_CLOEXEC)
+        ours.append(status_r)
+        opened.append(status_w)
         results_r = results_w = None
         if job.results_channel:
             results_r, results_w = os.pipe2(os.O_CLOEXEC)
@@ -466,7 +479,7 @@ def _spawn(job: Job, slot: slots.Slot | None, *, ahead: bool = False) -> _Spawne
             opened.append(block_r)
             ours.append(block_w)
             box = _new_box(slot)
-        argv = _bwrap_argv(job, opened, results_w, box=box, block_fd=block_r)
+        argv = _bwrap_argv(job, opened, results_w, status_w, box=box, block_fd=block_r)
         rlimits = _rlimits(job.runtime, job.limits, dedicated_uid=slot is not None)
         keep = tuple(fd for fd in opened if fd not in (stdin_r, out_w, err_w))
         prefix = _spawn_prefix(rlimits, slot.uid if slot is not None else None)
@@ -493,7 +506,9 @@ def _spawn(job: Job, slot: slots.Slot | None, *, ahead: bool = False) -> _Spawne
             )
         except OSError as exc:
             raise SandboxUnavailable(f"bwrap could not be started: {exc}") from exc
-        spawned = _Spawned(process, out_r, err_r, results_r, started, stdin_w, block_w, box)
+        spawned = _Spawned(
+            process, out_r, err_r, results_r, status_r, started, stdin_w, block_w, box
+        )
         ours.clear()
         box = None
         return spawned
@@ -559,6 +574,7 @@ def _execute(job: Job, slot: slots.Slot | None, spawned: _Spawned | None = None)
         }
         if spawned.results_r is not None:
             streams["results"] = _Stream(spawned.results_r, RESULTS_CAP)
+        streams["status"] = _Stream(spawned.status_r, STATUS_CAP, bytearray(spawned.status_seen))
         try:
             if spawned.box is not None:
                 _release(spawned, job)
@@ -679,12 +695,29 @@ def _refill(job: Job) -> None:
             if is_root():
                 slot = slots.acquire(timeout=0)  # never wait for a slot just to prepare
             spawned = _spawn(job, slot, ahead=True)
+            _await_sandbox_process(spawned)
         except (SandboxUnavailable, OSError) as exc:
             logger.info("no jail built ahead: %s", exc)
             if slot is not None:
                 slot.release()
             return
         _standby = _Standby(_key(job), spawned, slot)
+
+
+def _await_sandbox_process(spawned: _Spawned, timeout: float = 10.0) -> None:
+    """Wait until bubblewrap reports its sandbox process (`child-pid`). Until bubblewrap's
+    monitor has let that process go on, the process waits on an eventfd with no death signal
+    set: a worker killed in that moment would leave it waiting forever. Reported, the window
+    is a few instructions wide. Off the learner's path (the jail is built between runs)."""
+    deadline = time.monotonic() + timeout
+    while _Status.parse(spawned.status_seen).child_pid is None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([spawned.status_r], [], [], remaining)[0]:
+            return
+        chunk = os.read(spawned.status_r, 4096)
+        if not chunk:
+            return
+        spawned.status_seen += chunk
 
 
 def _waiting(pid: int) -> bool:
@@ -775,7 +808,9 @@ def _supervise(
     slot: slots.Slot | None,
 ) -> Execution:
     deadline = started + job.limits.wall_seconds
+    memory_limit_kb = job.runtime.memory_limit_kb(job.limits)
     by_fd = {stream.fd: stream for stream in streams.values()}
+    status_stream = streams["status"]
     poller = select.poll()
     for fd in by_fd:
         poller.register(fd, select.POLLIN)
@@ -789,6 +824,9 @@ def _supervise(
     ended_at = None
     killed_at = None
     limit_hit = None
+    program_pid: int | None = None  # the runtime's host pid, once bubblewrap reported it
+    peak_kb = 0
+    next_sample = 0.0
     try:
         while True:
             now = time.monotonic()
@@ -796,6 +834,16 @@ def _supervise(
                 limit_hit = "wall"
                 killed_at = now
                 _kill(process)
+            if program_pid is None:
+                program_pid = _Status.parse(bytes(status_stream.data)).child_pid
+            sampling = status is None and killed_at is None and program_pid is not None
+            if sampling and now >= next_sample:
+                next_sample = now + MEMORY_SAMPLE_SECONDS
+                peak_kb = max(peak_kb, _resident_kb(program_pid))
+                if peak_kb > memory_limit_kb:
+                    limit_hit = "memory"
+                    killed_at = now
+                    _kill(process)
             if status is not None and not open_fds:
                 break
             if killed_at is not None and now >= killed_at + KILL_GRACE_SECONDS:
@@ -808,6 +856,8 @@ def _supervise(
                 wait_ms = (ended_at + KILL_GRACE_SECONDS - now) * 1000
             else:
                 wait_ms = (deadline - now) * 1000
+                if program_pid is not None:
+                    wait_ms = min(wait_ms, (next_sample - now) * 1000)
             if pidfd < 0 and status is None:
                 wait_ms = min(wait_ms, 20)
             events = poller.poll(max(1, math.ceil(wait_ms)))
@@ -825,6 +875,8 @@ def _supervise(
                 if room > 0:
                     stream.data += chunk[:room]
                 stream.seen += len(chunk)
+                if stream is status_stream:
+                    continue
                 if stream.seen > stream.flood_threshold() and killed_at is None and status is None:
                     limit_hit = "output"
                     killed_at = time.monotonic()
@@ -842,64 +894,147 @@ def _supervise(
         if pidfd >= 0:
             os.close(pidfd)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    execution = _classify(job, streams, status, rusage, ended_at - started, limit_hit, slot)
+    facts = _Facts(
+        status=status,
+        rusage=rusage,
+        elapsed=ended_at - started,
+        limit_hit=limit_hit,
+        sandbox=_Status.parse(bytes(status_stream.data)),
+        peak_kb=peak_kb,
+    )
+    execution = _classify(job, streams, facts, slot)
     execution.killed = killed_at is not None
     return execution
 
 
-# Heuristics for "ran out of memory", matched against the end of stderr.
-_MEMORY_PATTERNS = {
-    "python": ("MemoryError", "Cannot allocate memory", "out of memory"),
-    "javascript": (
-        "JavaScript heap out of memory",
-        "Reached heap limit",
-        "Allocation failed",
-        "Array buffer allocation failed",
-        "Fatal process out of memory",
-        "Failed to allocate memory",
-        "could not allocate memory",
-        "ERR_MEMORY_ALLOCATION_FAILED",
-        "Fatal JavaScript invalid size error",
-        "std::bad_alloc",
-        "Cannot allocate memory",
-        "out of memory",
-    ),
-}
+@dataclass(frozen=True, slots=True)
+class _Status:
+    """What bubblewrap reported on --json-status-fd, a descriptor only bubblewrap holds: the
+    sandbox process was created (`child-pid`, the runtime's host pid), and, once it exits,
+    `exit-code`, which bubblewrap writes only when its set-up finished and the runtime was
+    executed. No `exit-code` line: the program never ran, whatever the exit status says."""
+
+    child_pid: int | None = None
+    program_ran: bool = False
+
+    @classmethod
+    def parse(cls, data: bytes) -> _Status:
+        child_pid = None
+        program_ran = False
+        for line in data.splitlines():
+            try:
+                document = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(document, dict):
+                continue
+            if isinstance(document.get("child-pid"), int):
+                child_pid = document["child-pid"]
+            if isinstance(document.get("exit-code"), int):
+                program_ran = True
+        return cls(child_pid, program_ran)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the supervisor itself knows about a run: nothing here comes from the program."""
+
+    status: int  # wait status of the exec chain (bubblewrap reports the program's as its own)
+    rusage: resource.struct_rusage
+    elapsed: float
+    limit_hit: str | None  # "wall", "output", "memory": the supervisor stopped the run
+    sandbox: _Status
+    peak_kb: int  # the most resident memory the supervisor measured
+
+
+def _status_field_kb(data: bytes, name: bytes) -> int:
+    start = data.find(name)
+    if start < 0:
+        return 0
+    end = start + len(name)
+    fields = data[end : data.find(b"\n", end)].split()
+    return int(fields[0]) if fields and fields[0].isdigit() else 0
+
+
+def _resident_kb(root: int) -> int:
+    """The memory the jail's processes hold, in KiB: the sum over its processes of their
+    resident anonymous and shared-memory pages (RssAnon + RssShmem: heaps, Buffers, wasm
+    memories, native allocations, thread stacks, /dev/shm mappings). Pages of the runtime's
+    binary and libraries (RssFile) are not counted: they are shared by every run and can be
+    reread from disk. Descendants are found through /proc/PID/task/PID/children (children of
+    each process's main thread).
+
+    A peak between two samples still counts while the process lives: the kernel keeps its
+    resident high-water mark (VmHWM, file pages included), and VmHWM minus today's RssFile is
+    at most what the process held in anonymous and shared memory at its peak (file pages only
+    grow while a run lasts, short of host memory pressure)."""
+    total = peak = 0
+    pending = [root]
+    seen: set[int] = set()
+    while pending and len(seen) < 4096:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fd = os.open(f"/proc/{pid}/status", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                data = os.read(fd, 8192)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue
+        total += _status_field_kb(data, b"\nRssAnon:") + _status_field_kb(data, b"\nRssShmem:")
+        high_water = _status_field_kb(data, b"\nVmHWM:") - _status_field_kb(data, b"\nRssFile:")
+        peak = max(peak, high_water)
+        try:
+            fd = os.open(f"/proc/{pid}/task/{pid}/children", os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                children = os.read(fd, 65536)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue
+        pending += [int(child) for child in children.split()]
+    return max(total, peak)
+
+
 _CRASH_SIGNALS = {signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, signal.SIGTRAP, signal.SIGILL}
 
 
-def _setup_failure(stderr: bytes, exit_code: int) -> str | None:
-    """bwrap's own errors ("bwrap: ...", exit status 1) happen before the runtime starts, and so do
-    those of the prlimit and setpriv steps in front of it (exit status 1, or 126/127 when the next
-    program cannot be executed)."""
-    for tool in (b"prlimit: ", b"setpriv: "):
-        if stderr.startswith(tool) and exit_code in (1, 126, 127):
-            message = stderr.decode("utf-8", "replace").strip().splitlines()[0]
-            if "failed to execute" in message:
-                return f"bwrap could not be started: {message}"
-            return f"the jail's limits or identity could not be set: {message}"
-    if exit_code != 1 or not stderr.startswith(b"bwrap: "):
-        return None
-    message = stderr.decode("utf-8", "replace").strip().splitlines()[0]
-    lowered = message.lower()
-    if "namespace" in lowered or "uid map" in lowered or "setting up uid" in lowered:
+def _setup_failure(stderr: bytes, sandbox: _Status, exit_code: int | None) -> str:
+    """The reason for a run whose program never started (bubblewrap wrote no `exit-code`). Only
+    the jail's own tools ran, so stderr is theirs: prlimit, setpriv and bubblewrap's checks
+    before it creates the sandbox process (no `child-pid` yet), or bubblewrap's set-up inside
+    the new namespaces and the exec of the runtime (after `child-pid`). Before it, exit status
+    126 or 127 is prlimit or setpriv failing to execute the next program of the chain."""
+    text = stderr.decode("utf-8", "replace").strip()
+    message = text.splitlines()[0] if text else "no message"
+    if sandbox.child_pid is not None:
+        return f"the jail could not be built: {message}"
+    if exit_code in (126, 127):
+        return f"bwrap could not be started: {message}"
+    if "namespace" in message.lower() or "uid map" in message.lower():
         return f"user namespaces are disabled or restricted on this machine: {message}"
-    return f"the jail could not be built: {message}"
+    return f"the jail's limits, identity or namespaces could not be set up: {message}"
 
 
 def _classify(
     job: Job,
     streams: dict[str, _Stream],
-    status: int,
-    rusage: resource.struct_rusage,
-    elapsed: float,
-    limit_hit: str | None,
+    facts: _Facts,
     slot: slots.Slot | None,
 ) -> Execution:
+    """The verdict, from the supervisor's facts only (rule 7: never from what the program wrote
+    on stdout or stderr): its own timers and measurements, bubblewrap's status channel, the
+    wait status and the kernel's CPU and memory accounting."""
     stdout, stderr = streams["stdout"], streams["stderr"]
+    status, rusage = facts.status, facts.rusage
     cpu_ms = int((rusage.ru_utime + rusage.ru_stime) * 1000)
-    max_rss_kb = int(rusage.ru_maxrss)
-    wall_ms = int(elapsed * 1000)
+    # Not ru_maxrss: a child spawned with vfork carries the worker's own peak into it at exec.
+    peak_kb = facts.peak_kb
+    memory_limit_kb = job.runtime.memory_limit_kb(job.limits)
+    wall_ms = int(facts.elapsed * 1000)
     exit_code: int | None = None
     signum = None
     if os.WIFEXITED(status):
@@ -919,7 +1054,7 @@ def _classify(
             cpu_ms=cpu_ms,
             truncated=stdout.truncated or stderr.truncated,
             jail_uid=slot.uid if slot is not None else os.getuid(),
-            max_rss_kb=max_rss_kb,
+            max_rss_kb=peak_kb,
         )
 
     channel = streams.get("results")
@@ -929,27 +1064,29 @@ def _classify(
     def done(verdict: str, code: int | None, hit: str | None = None) -> Execution:
         return Execution(result(verdict, code), channel_bytes, hit, channel_truncated)
 
-    if limit_hit == "output":
+    if facts.limit_hit == "output":
         return done(OUTPUT_LIMIT, None, "output")
-    if limit_hit == "wall":
+    if facts.limit_hit == "wall":
         return done(TIME_LIMIT, None, "wall")
-    if exit_code is not None and signum is None:
-        failure = _setup_failure(bytes(stderr.data), exit_code)
-        if failure is not None:
-            logger.warning("sandbox setup failed: %s", failure)
-            return Execution(
-                RunResult(SANDBOX_ERROR, None, "", failure, wall_ms, cpu_ms, False, None, 0)
-            )
+    if facts.limit_hit == "memory":
+        return done(MEMORY_LIMIT, None, "memory")
+    if not facts.sandbox.program_ran:
+        failure = _setup_failure(bytes(stderr.data), facts.sandbox, exit_code)
+        logger.warning("sandbox setup failed: %s", failure)
+        return Execution(
+            RunResult(SANDBOX_ERROR, None, "", failure, wall_ms, cpu_ms, False, None, 0)
+        )
     cpu_limit_ms = max(1, math.ceil(job.limits.cpu_seconds)) * 1000
     if signum in (signal.SIGKILL, signal.SIGXCPU) and cpu_ms >= cpu_limit_ms * 0.9:
         return done(TIME_LIMIT, exit_code, "cpu")
+    if peak_kb > memory_limit_kb:
+        # Over the limit, even if it ended before the next sample could stop it.
+        return done(MEMORY_LIMIT, exit_code, "memory")
     if exit_code != 0 or signum is not None:
-        tail = bytes(stderr.data[-4096:]).decode("utf-8", "replace")
-        patterns = _MEMORY_PATTERNS.get(job.runtime.language, ())
-        near_limit = max_rss_kb * 1024 >= 0.8 * job.limits.memory_mb * MB
-        if any(pattern in tail for pattern in patterns) or (
-            signum in _CRASH_SIGNALS | {signal.SIGKILL} and near_limit
-        ):
+        # A runtime that gives up at its own limit (V8 at its heap limit, which is memory_mb)
+        # crashes with a signal; with the measured memory past memory_mb, that is the memory
+        # limit. Without both facts it is an ordinary error, whatever stderr says.
+        if signum in _CRASH_SIGNALS and peak_kb >= job.limits.memory_mb * 1024:
             return done(MEMORY_LIMIT, exit_code, "memory")
         return done(RUNTIME_ERROR, exit_code)
     return done(OK, exit_code)

@@ -26,8 +26,20 @@ MB = 1024 * 1024
 
 # Node reserves a 512 MB executable code range and per-thread stacks up front, all counted by
 # RLIMIT_DATA although barely touched (VmData is ~580 MB right after start on x86_64). The data
-# limit is this, plus the heap limit, plus the same again for off-heap memory (Buffers).
+# rlimit (a backstop: the supervisor's measurement enforces the memory limit) is this, plus the
+# heap limit, plus the same again for off-heap memory (Buffers).
 NODE_RESERVED_DATA_MB = 640
+# What a runtime needs before and besides the learner's data, in resident anonymous memory
+# (docs/sandbox.md, "Memory"): Node holds 7-8 MB right after start with the harness runner, and
+# V8's young generation and GC headroom take up to ~25 MB in a program that keeps nothing
+# (string garbage with a 16 MB heap); Python holds 2 MB, 6 MB with the runner and a test file.
+# The run's memory limit is memory_mb on top of this.
+NODE_START_UP_MB = 32
+PYTHON_START_UP_MB = 8
+# Python's RLIMIT_AS backstop: twice the run's limit plus room for thread stacks and the
+# interpreter's own mappings, so an allocation past the limit is made and touched and the
+# supervisor measures it, rather than refused where no fact records it.
+PYTHON_AS_SLACK_MB = 128
 
 _STDLIB_SKIP = frozenset(
     {
@@ -94,6 +106,12 @@ class Runtime:
     extensions: tuple[str, ...]
     default_filename: str
     runner_name: str
+    start_up_mb: int
+
+    def memory_limit_kb(self, limits: Limits) -> int:
+        """The most resident memory the run's processes may hold together, in KiB: the
+        exercise's memory_mb on top of what the runtime needs to start."""
+        return (limits.memory_mb + self.start_up_mb) * 1024
 
     def layout(self) -> Layout:
         raise NotImplementedError
@@ -129,6 +147,7 @@ class NodeRuntime(Runtime):
     extensions = (".js", ".cjs", ".mjs")
     default_filename = "main.js"
     runner_name = "runner.js"
+    start_up_mb = NODE_START_UP_MB
     inside = "/opt/node/bin/node"
 
     @functools.cache  # noqa: B019 - one instance per process, cached for the process's life
@@ -180,6 +199,7 @@ class PythonRuntime(Runtime):
     extensions = (".py",)
     default_filename = "main.py"
     runner_name = "runner.py"
+    start_up_mb = PYTHON_START_UP_MB
 
     @functools.cache  # noqa: B019 - one instance per process, cached for the process's life
     def _interpreter(self) -> tuple[str, Layout]:
@@ -240,7 +260,8 @@ class PythonRuntime(Runtime):
         ]
 
     def memory_rlimits(self, limits: Limits) -> list[tuple[int, int]]:
-        return [(resource.RLIMIT_AS, limits.memory_mb * MB)]
+        backstop = 2 * (limits.memory_mb + self.start_up_mb) + PYTHON_AS_SLACK_MB
+        return [(resource.RLIMIT_AS, backstop * MB)]
 
 
 RUNTIMES: dict[str, Runtime] = {"javascript": NodeRuntime(), "python": PythonRuntime()}

@@ -291,12 +291,28 @@ def test_a_jail_that_cannot_be_built_proves_nothing(exercise, queued, monkeypatc
         check_exercises,
         "judge",
         lambda check: check_exercises.Outcome(
-            check, False, "the jail could not be built: no userns"
+            check, False, "the jail could not be built: no userns", jail_broken=True
         ),
     )
     assert checks.exercise_check_run(exercise_id=exercise.pk, token=token) == "error"
     exercise.refresh_from_db()
     assert exercise.is_published  # unchanged: only a real failure unpublishes
+
+
+def test_a_failure_whose_text_mentions_the_jail_still_fails(exercise, queued, monkeypatch):
+    # The detail quotes a failing test's message, which the graded code can word as it likes:
+    # only the typed flag says the jail was broken.
+    token = checks.exercise_check_request(exercise=exercise, unpublish=False)
+    monkeypatch.setattr(
+        check_exercises,
+        "judge",
+        lambda check: check_exercises.Outcome(
+            check, False, 'the reference does not pass; "t": the jail could not be built: x'
+        ),
+    )
+    assert checks.exercise_check_run(exercise_id=exercise.pk, token=token) == "failed"
+    exercise.refresh_from_db()
+    assert not exercise.is_published
 
 
 def test_a_broker_that_refuses_the_check_is_reported(

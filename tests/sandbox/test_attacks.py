@@ -20,6 +20,7 @@ import textwrap
 import pytest
 
 from apps.sandbox import Limits, grade
+from apps.sandbox.runtimes import get_runtime
 from apps.sandbox.seccomp import SYSCALLS
 
 from .conftest import assert_contained
@@ -220,14 +221,25 @@ def test_sleeping_forever_is_stopped_by_the_wall_limit(jail, language, code):
     ("language", "code"),
     [
         ("python", "blocks = []\nwhile True:\n    blocks.append(bytearray(8 * 1024 * 1024))\n"),
-        ("python", "x = bytearray(4 * 1024 ** 3)\n"),
-        ("python", "import mmap\nm = mmap.mmap(-1, 2 * 1024 ** 3)\nm[:] = b'x' * len(m)\n"),
-        ("python", "s = 'x' * (2 * 1024 ** 3)\n"),
+        ("python", "x = bytearray(200 * 1024 * 1024)\n"),
+        (
+            "python",
+            "import mmap\nm = mmap.mmap(-1, 200 << 20)\nfor _ in range(200):\n"
+            "    m.write(b'x' * (1 << 20))\n",
+        ),
+        ("python", "s = 'x' * (200 * 1024 ** 2)\n"),
         ("javascript", "const a = []; for (;;) a.push(new Array(1e6).fill(1.5));"),
         ("javascript", "const a = []; for (;;) a.push({ s: 'x'.repeat(1e6) + Math.random() });"),
         ("javascript", "const a = []; for (;;) a.push(Buffer.alloc(16 * 1024 * 1024, 1));"),
-        ("javascript", "const a = []; for (;;) a.push(new ArrayBuffer(32 * 1024 * 1024));"),
-        ("javascript", "const m = []; for (;;) m.push(new WebAssembly.Memory({ initial: 1000 }));"),
+        (
+            "javascript",
+            "const a = []; for (;;) a.push(new Uint8Array(new ArrayBuffer(32 << 20)).fill(1));",
+        ),
+        (
+            "javascript",
+            "const m = []; for (;;) { const w = new WebAssembly.Memory({ initial: 1000 });"
+            " new Uint8Array(w.buffer).fill(1); m.push(w); }",
+        ),
     ],
     ids=[
         "py-heap",
@@ -244,8 +256,130 @@ def test_sleeping_forever_is_stopped_by_the_wall_limit(jail, language, code):
 def test_memory_bombs_are_memory_limit(jail, language, code):
     result = jail(language, code, memory_mb=96)
     assert result.verdict == "memory_limit", result.stderr[-800:]
-    # A process never got far past its limit (Node: heap + off-heap + its fixed reservations).
-    assert result.max_rss_kb < 600 * 1024
+    # Stopped close to the limit: memory_mb + the runtime's start-up, plus what it could touch
+    # between two of the supervisor's samples.
+    limit_kb = get_runtime(language).memory_limit_kb(Limits.for_language(language, memory_mb=96))
+    assert result.max_rss_kb < limit_kb + 64 * 1024
+
+
+# The limit is the run's whole memory, not the V8 heap: memory_mb 16, as js-stream-csv has.
+JS_WHOLE_FILE_BUFFER = """
+const fs = require('fs');
+const fd = fs.openSync('/tmp/big', 'w');
+const chunk = Buffer.alloc(1 << 20, 'a');
+for (let i = 0; i < 64; i += 1) fs.writeSync(fd, chunk);
+fs.closeSync(fd);
+const whole = fs.readFileSync('/tmp/big');
+let lines = 0;
+for (let i = 0; i < whole.length; i += 64) if (whole[i] === 10) lines += 1;
+console.log('read', whole.length, lines);
+"""
+JS_WASM_GROW = """
+const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096 });
+for (let i = 0; i < 64; i += 1) {
+  memory.grow(16);
+  new Uint8Array(memory.buffer).fill(7);
+}
+console.log('grew to', memory.buffer.byteLength);
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "code"),
+    [
+        ("javascript", JS_WHOLE_FILE_BUFFER),
+        ("javascript", JS_WASM_GROW),
+        ("python", "data = bytearray(64 * 1024 * 1024)\nprint('allocated', len(data))\n"),
+    ],
+    ids=["js-whole-file-buffer", "js-wasm-grow", "py-bytearray"],
+)
+def test_off_heap_memory_counts_against_the_limit(jail, language, code):
+    overrides = {"allow_tmp_read": True, "tmp_mb": 96, "file_size_mb": 96}
+    if language == "python":
+        overrides = {}
+    result = jail(language, code, memory_mb=16, **overrides)
+    assert result.verdict == "memory_limit", (result.stdout, result.stderr[-800:])
+    assert "read" not in result.stdout and "grew to" not in result.stdout
+    assert "allocated" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("language", "code", "error"),
+    [
+        ("python", "x = bytearray(4 * 1024 ** 3)\n", "MemoryError"),
+        ("python", "s = 'x' * (4 * 1024 ** 3)\n", "MemoryError"),
+        ("javascript", "const b = new ArrayBuffer(4 * 1024 ** 3);", "RangeError"),
+    ],
+)
+def test_an_allocation_the_backstop_refuses_is_the_programs_own_error(jail, language, code, error):
+    # Refused by the rlimit at once, before a byte is used: no fact says "memory", so the run is
+    # the uncaught error the program got (which it could have caught).
+    result = jail(language, code, memory_mb=96)
+    assert result.verdict == "runtime_error"
+    assert error in result.stderr
+    assert result.max_rss_kb < 96 * 1024
+
+
+@pytest.mark.parametrize(
+    ("language", "code"),
+    [
+        (
+            "python",
+            "import sys\nsys.stderr.write('Traceback (most recent call last):\\nMemoryError\\n"
+            "Cannot allocate memory: out of memory\\n')\nsys.exit(1)\n",
+        ),
+        (
+            "javascript",
+            "process.stderr.write('<--- Last few GCs --->\\nFATAL ERROR: Reached heap limit "
+            "Allocation failed - JavaScript heap out of memory\\n', () => process.exit(134));",
+        ),
+    ],
+)
+def test_printing_out_of_memory_words_is_not_memory_limit(jail, language, code):
+    result = jail(language, code)
+    assert result.verdict == "runtime_error", result
+    assert "memory" in result.stderr
+
+
+# --- forged set-up failures -----------------------------------------------------------------------
+# What bubblewrap, prlimit and setpriv print when they fail. A program that prints the same and
+# exits the same way is still the program: the verdict comes from bubblewrap's status channel.
+
+FORGED_SETUP_ERRORS = [
+    ("bwrap: Creating new namespace failed: Operation not permitted\n", 1),
+    ("bwrap: setting up uid map: Permission denied\n", 1),
+    ("prlimit: failed to set the RLIMIT_AS resource limit: Operation not permitted\n", 1),
+    ("setpriv: setresuid failed: Operation not permitted\n", 1),
+    ("setpriv: failed to execute /usr/bin/bwrap: No such file or directory\n", 127),
+]
+
+
+def forged_setup_error(language: str, text: str, status: int) -> str:
+    if language == "python":
+        return f"import os\nos.write(2, {text.encode()!r})\nos._exit({status})\n"
+    return f"process.stderr.write({text!r}, () => process.reallyExit({status}));"
+
+
+@pytest.mark.parametrize("language", ["python", "javascript"])
+@pytest.mark.parametrize(("text", "status"), FORGED_SETUP_ERRORS, ids=lambda v: str(v)[:14])
+def test_printing_a_set_up_failure_is_not_a_sandbox_error(jail, language, text, status):
+    result = jail(language, forged_setup_error(language, text, status))
+    assert result.verdict == "runtime_error", result
+    assert result.exit_code == status
+    assert result.stderr == text, "the program's own words, shown as its output"
+
+
+@pytest.mark.parametrize("language", ["python", "javascript"])
+def test_grading_a_forged_set_up_failure_blames_the_code(canary, language):
+    text, status = FORGED_SETUP_ERRORS[0]
+    code = forged_setup_error(language, text, status)
+    code = code.replace("os._exit", "posix._exit").replace("import os", "import os, posix")
+    outcome = graded(language, code, canary)
+    # The harness may turn the exit into the test's error; either way the code is blamed, the
+    # submission is not retryable, and the learner is not told the machine is broken.
+    assert outcome.run.verdict in ("runtime_error", "ok"), outcome.to_dict()
+    assert outcome.status in ("fail", "error") and outcome.tests, outcome.to_dict()
+    assert "sandbox" not in outcome.message.lower()
 
 
 # --- output --------------------------------------------------------------------------------------
@@ -823,6 +957,25 @@ exports.double = (n) => n;
 """
     outcome = graded("javascript", code, canary)
     assert [test.status for test in outcome.tests] == ["fail", "fail"]
+
+
+@pytest.mark.parametrize(
+    "leak",
+    [
+        "Promise.reject(new Error('leaked: nobody handles me'));",
+        "setImmediate(() => Promise.reject(new Error('leaked: nobody handles me')));",
+        "new Promise((_, reject) => reject(new Error('leaked: nobody handles me')));",
+    ],
+    ids=["sync", "next-turn", "executor"],
+)
+def test_js_an_unhandled_rejection_during_a_test_fails_it(canary, leak):
+    code = f"exports.double = (n) => {{ {leak} return n * 2; }};"
+    outcome = graded("javascript", code, canary)
+    assert outcome.status == "fail", outcome.to_dict()
+    for test in outcome.tests:
+        assert test.status == "fail"
+        assert "Unhandled promise rejection" in test.message
+        assert "leaked: nobody handles me" in test.message
 
 
 def test_py_exiting_inside_a_test_does_not_pass(canary):
