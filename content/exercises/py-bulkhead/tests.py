@@ -269,6 +269,33 @@ def _():
     assert waiter.finished_at - released_at < PROMPT, "the waiting call should run as soon as the slot frees, not at the end of max_wait"
 
 
+@test("a caller waiting for a slot gets the one a failing call frees (first, middle or last started)")
+def _():
+    mod = load()
+    for failing, position in ((0, "first"), (1, "middle"), (2, "last")):
+        bulkhead = mod.Bulkhead({"payments": 3}, max_wait=WAIT)
+        error = RecommendationsDown(f"call {failing} timed out")
+        holds = [Hold(f"p{n}", fail=error if n == failing else None) for n in range(3)]
+        calls = []
+        try:
+            calls = start_holding(bulkhead, "payments", holds)
+            waiter = Call(bulkhead, "payments", lambda: "charged")
+            waiter.start()
+            calls.append(waiter)
+            waiter.join(GRACE)
+            assert waiter.is_alive(), f"with three calls running (limit 3) the 4th should wait for a slot, it {waiter.outcome()}"
+            holds[failing].release()
+            waiter.join(PROMPT)
+            assert waiter.result == "charged", (
+                f"when the {position} running call failed, the waiting caller should get its slot and run, it {waiter.outcome()}"
+            )
+            running = bulkhead.in_flight("payments")
+            assert running == 2, f"with two calls still running and the waiter done, in_flight should be 2, got {running}"
+        finally:
+            finish(holds, calls)
+        assert calls[failing].error is error, f"the {position} call should raise fn's exception, it {calls[failing].outcome()}"
+
+
 @test("a caller that gets no slot within max_wait is refused then, without calling fn")
 def _():
     mod = load()

@@ -362,25 +362,29 @@ def _():
         assert db.pending() == [], f"nothing should be pending after the restart, pending: {db.pending()}"
 
 
-@test("a database error while marking a message propagates, and the next pass publishes that message again")
+@test("a database error while marking a message (first, middle or last) propagates, and the next pass publishes that message again")
 def _():
     mod = load()
-    db = Db()
-    clock = FakeClock()
-    db.enqueue(*FIVE)
-    db.execute(
-        "CREATE TRIGGER disk_error BEFORE UPDATE OF published_at ON outbox WHEN OLD.seq = 3 "
-        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-    )
-    broker = Broker(clock)
-    relay = mod.OutboxRelay(db.conn, broker, clock=clock)
-    expect_raises(sqlite3.Error, relay.relay_once, "relay_once when marking message 3 fails")
-    assert broker.ids() == [1, 2, 3], (
-        f"the relay should stop at the database error after publishing 1, 2 and 3, the broker received {broker.ids()}"
-    )
-    db.execute("DROP TRIGGER disk_error")
-    assert db.pending() == [3, 4, 5], f"messages 3, 4 and 5 should still be pending, pending: {db.pending()}"
-    relay_pass(relay, "the pass after the database recovered")
-    assert broker.ids() == [1, 2, 3, 3, 4, 5], (
-        f"the next pass should publish 3 again (it was never marked), then 4 and 5; the broker received {broker.ids()}"
-    )
+    for failing, position in ((1, "first"), (3, "middle"), (5, "last")):
+        db = Db()
+        clock = FakeClock()
+        db.enqueue(*FIVE)
+        db.execute(
+            f"CREATE TRIGGER disk_error BEFORE UPDATE OF published_at ON outbox WHEN OLD.seq = {failing} "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+        broker = Broker(clock)
+        relay = mod.OutboxRelay(db.conn, broker, clock=clock)
+        expect_raises(sqlite3.Error, relay.relay_once, f"relay_once when marking the {position} message ({failing}) fails")
+        assert broker.ids() == list(range(1, failing + 1)), (
+            f"the relay should stop at the database error after publishing messages 1 to {failing}, "
+            f"the broker received {broker.ids()}"
+        )
+        db.execute("DROP TRIGGER disk_error")
+        left = list(range(failing, 6))
+        assert db.pending() == left, f"messages {left} should still be pending, pending: {db.pending()}"
+        relay_pass(relay, f"the pass after the database recovered ({position} message)")
+        assert broker.ids() == list(range(1, failing + 1)) + left, (
+            f"the next pass should publish {left} ({failing} again: it was never marked); "
+            f"the broker received {broker.ids()}"
+        )
