@@ -215,6 +215,15 @@ module.exports = ({ test, assert, load }) => {
     (file) => expectLineError(file, 3, 'the amount "12abc" on line 3'),
   ));
 
+  test('treats amounts that Number() would accept but are not plain decimals (0x1A, 1e3, Infinity) as non-numeric', async () => {
+    for (const [amount, what] of [['0x1A', 'a hexadecimal amount'], ['1e3', 'an exponent amount'], ['Infinity', 'an Infinity amount']]) {
+      await withFile(
+        `category,amount\nfood,2\ntravel,${amount}\nfood,3\n`,
+        (file) => expectLineError(file, 3, `${what} (${amount}) on line 3`),
+      );
+    }
+  });
+
   test('reports a bad amount on the first data row, deep in a file read in many chunks, and on a last line without a newline', async () => {
     await withFile('category,amount\nfood,x1\nfood,2\n', (file) => expectLineError(file, 2, 'the amount "x1" on line 2, the first data row'));
     // 20000 rows of 12 bytes on each side of the bad one: it sits in the fourth 64 KiB chunk.
