@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.logging import logging_config
@@ -204,6 +205,13 @@ COHORT_STATS_MAX_AGE_SECONDS = env_int("COHORT_STATS_MAX_AGE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE["exercises-submissions-sweep"] = {
     "task": "apps.exercises.tasks.submissions_sweep",
     "schedule": float(EXERCISE_SWEEP_EVERY_SECONDS),
+}
+# Memory models (issue 16): the population fit and each learner's with enough new reviews,
+# nightly at 03:30 UTC; a learner's is also refitted after every STUDY_FIT_EVERY_REVIEWS reviews.
+STUDY_FIT_EVERY_REVIEWS = env_int("STUDY_FIT_EVERY_REVIEWS", 300)
+CELERY_BEAT_SCHEDULE["study-memory-fit-nightly"] = {
+    "task": "apps.study.tasks.memory_fit_nightly",
+    "schedule": crontab(hour=3, minute=30),
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -147,6 +147,7 @@ class Item:
 
     ratings: tuple[tuple[int, int], ...]  # (rating, whole days since the previous review)
     day: float
+    source: str = "review"  # of the review predicted
 
 
 def items_from_reviews(reviews: Iterable[Review]) -> list[Item]:
@@ -162,7 +163,7 @@ def items_from_reviews(reviews: Iterable[Review]) -> list[Item]:
             pairs.append((review.rating, max(delta, 0)))
             previous = review.day
             if len(pairs) > 1 and delta > 0:
-                items.append(Item(tuple(pairs), review.day))
+                items.append(Item(tuple(pairs), review.day, review.source))
     items.sort(key=lambda item: item.day)
     return items
 
@@ -200,3 +201,85 @@ def split(items: Sequence[Item], held_out: float = 0.2) -> tuple[list[Item], lis
     """Time-series split: the latest `held_out` share of predictions is held out."""
     cut = int(len(items) * (1 - held_out))
     return list(items[:cut]), list(items[cut:])
+
+
+# The fit and the adoption rule --------------------------------------------------------------
+
+BASE_SOURCES = frozenset({"review", "lesson"})  # ratings the learner gives directly
+OPTIONAL_SOURCES = ("mock", "exercise")  # derived ratings: in only if they help
+MIN_TRAIN_ITEMS = 80
+MIN_TEST_ITEMS = 30
+
+
+@dataclass
+class FitOutcome:
+    parameters: tuple[float, ...]
+    reviews: int
+    train_items: int = 0
+    test_items: int = 0
+    score: Score | None = None
+    previous: Score | None = None
+    population: Score | None = None
+    sources: dict | None = None  # source -> {"included": bool, "log_loss": float | None}
+    adopted: bool = False
+    note: str = ""
+
+
+def fit_and_judge(
+    reviews: Sequence[Review],
+    *,
+    in_use: Sequence[float],
+    population: Sequence[float] | None,
+    held_out: float = 0.2,
+) -> FitOutcome:
+    """Fit parameters on the earlier reviews and judge them on the later ones (time-series
+    split); each optional rating source goes in only if it lowers the held-out log loss of the
+    directly given ratings. Adopted when the fit predicts the held-out reviews better than the
+    parameters in use (`Score.better_than`)."""
+    sources = {}
+    base = [r for r in reviews if r.source in BASE_SOURCES]
+    base_items = items_from_reviews(base)
+    outcome = FitOutcome(tuple(in_use), len(reviews), sources=sources)
+    if not base_items:
+        outcome.note = "no reviews a day or more apart yet"
+        return outcome
+    cut_index = int(len(base_items) * (1 - held_out))
+    if cut_index < MIN_TRAIN_ITEMS or len(base_items) - cut_index < MIN_TEST_ITEMS:
+        outcome.note = f"too few spaced reviews yet ({len(base_items)})"
+        return outcome
+    cutoff = base_items[cut_index].day
+
+    def attempt(chosen: set[str]):
+        items = items_from_reviews([r for r in reviews if r.source in chosen])
+        train = [i for i in items if i.day < cutoff]
+        test = [i for i in items if i.day >= cutoff and i.source in BASE_SOURCES]
+        fitted = fit_parameters(train)
+        return fitted, train, test, score(fitted, test)
+
+    chosen = set(BASE_SOURCES)
+    best = attempt(chosen)
+    sources["review+lesson"] = {"included": True, "log_loss": round(best[3].log_loss, 5)}
+    for source in OPTIONAL_SOURCES:
+        if not any(r.source == source for r in reviews):
+            sources[source] = {"included": False, "log_loss": None, "note": "no ratings"}
+            continue
+        trial = attempt(chosen | {source})
+        helps = trial[3].log_loss < best[3].log_loss
+        sources[source] = {"included": helps, "log_loss": round(trial[3].log_loss, 5)}
+        if helps:
+            chosen.add(source)
+            best = trial
+    fitted, train, test, fitted_score = best
+    outcome.train_items, outcome.test_items = len(train), len(test)
+    outcome.score = fitted_score
+    outcome.previous = score(in_use, test)
+    if population is not None:
+        outcome.population = score(population, test)
+    outcome.adopted = fitted_score.better_than(outcome.previous)
+    outcome.parameters = fitted
+    outcome.note = (
+        "adopted: predicts the held-out reviews better than the parameters in use"
+        if outcome.adopted
+        else "kept, not adopted: no better on the held-out reviews"
+    )
+    return outcome

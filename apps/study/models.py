@@ -124,6 +124,15 @@ class StudyPlan(models.Model):
     )
     new_cards_per_day = models.PositiveSmallIntegerField(default=DEFAULT_NEW_CARDS_PER_DAY)
     interview_date = models.DateField(null=True, blank=True)
+    target_recall = models.FloatField(
+        default=0.9, help_text="Predicted recall wanted on the interview date, 0.80 to 0.97."
+    )
+    budget_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    budget_reviews = models.PositiveSmallIntegerField(null=True, blank=True)
+    easy_weekdays = models.JSONField(
+        default=list, blank=True, help_text="Weekdays (0=Monday) at half the daily budget."
+    )
+    days_off = models.JSONField(default=list, blank=True, help_text="ISO dates with no study.")
 
     def __str__(self) -> str:
         return f"plan of {self.user_id}"
@@ -169,3 +178,51 @@ class MockQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"mock {self.mock_id} #{self.position}"
+
+
+class MemoryFit(models.Model):
+    """One fit of FSRS parameters to a review log, with how well it predicted held-out reviews,
+    kept whether adopted or not, so every schedule can be explained. `user` is null for the
+    population fit (all learners' logs). The parameters in use are the latest adopted fit of
+    the learner, else the latest adopted population fit, else FSRS's defaults."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memory_fits",
+    )
+    created_at = models.DateTimeField()
+    parameters = models.JSONField(help_text="The 21 FSRS-6 parameters.")
+    reviews = models.PositiveIntegerField(help_text="Reviews in the log when fitted.")
+    train_items = models.PositiveIntegerField(default=0)
+    test_items = models.PositiveIntegerField(default=0, help_text="Held-out predictions scored.")
+    log_loss = models.FloatField(null=True)
+    rmse_bins = models.FloatField(null=True)
+    previous_log_loss = models.FloatField(null=True, help_text="The parameters in use before.")
+    previous_rmse_bins = models.FloatField(null=True)
+    population_log_loss = models.FloatField(null=True)
+    population_rmse_bins = models.FloatField(null=True)
+    sources = models.JSONField(
+        default=dict, help_text="Per rating source: included, and its held-out log loss."
+    )
+    adopted = models.BooleanField(default=False)
+    note = models.CharField(max_length=200, blank=True)
+    seconds = models.FloatField(default=0.0, help_text="Time the fit took.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "adopted", "-created_at"], name="study_fit_user_adopted")
+        ]
+
+    def __str__(self) -> str:
+        who = self.user_id or "population"
+        return f"fit {self.pk} of {who} ({'adopted' if self.adopted else 'kept'})"
+
+    @property
+    def gain_over_population(self) -> float | None:
+        """How much lower the held-out log loss is than the population fit's, as a share."""
+        if self.log_loss is None or not self.population_log_loss:
+            return None
+        return 1 - self.log_loss / self.population_log_loss

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from apps.study import memory
 
@@ -26,6 +26,7 @@ TARGET_MIN, TARGET_MAX = 0.80, 0.97
 EASY_DAY_LOAD = 0.5  # an easy day holds half the budget
 SECONDS_PER_REVIEW_DEFAULT = 20.0
 NEW_CARD_COST = 2.5  # a new card takes this many reviews' time (reading, learning steps)
+INTERVIEW_TIME = time(9, 0)  # recall on the date is measured at 9:00, learner's time
 MAX_MINUTES = 240  # above this, "you need more than 4 hours a day"
 
 

@@ -6,6 +6,7 @@ No database access here, so every rule can be tested with plain values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -13,6 +14,8 @@ from functools import cache
 from django.conf import settings
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
+
+from apps.study import memory, planning
 
 RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
 RATING_LABELS = {
@@ -26,16 +29,67 @@ RATING_LABELS = {
 MASTERED_STABILITY_DAYS = 21.0
 
 
-@cache
 def scheduler() -> Scheduler:
-    """The portal's scheduler. Fuzzing is off so the interval printed on a rating button is the
-    interval the learner gets; with a few dozen cards, spreading due dates buys nothing."""
+    """The scheduler with FSRS's default parameters."""
+    return scheduler_for(memory.DEFAULT_PARAMETERS)
+
+
+@cache
+def scheduler_for(parameters: tuple[float, ...]) -> Scheduler:
+    """The portal's scheduler for one set of parameters (a learner's fit, the population's or
+    the defaults). Fuzzing is off so the interval printed on a rating button is the interval
+    the learner gets; with a few dozen cards, spreading due dates buys nothing."""
     options = getattr(settings, "STUDY_FSRS", {})
     return Scheduler(
+        parameters=tuple(parameters),
         desired_retention=options.get("desired_retention", 0.9),
         maximum_interval=options.get("maximum_interval", 36500),
         enable_fuzzing=options.get("enable_fuzzing", False),
     )
+
+
+@dataclass(frozen=True)
+class Aim:
+    """What a learner's schedule aims at: their memory parameters and, with an interview date,
+    the moment recall is measured (9:00 on the day) and the recall wanted then."""
+
+    parameters: tuple[float, ...] = memory.DEFAULT_PARAMETERS
+    interview: datetime | None = None
+    target: float = planning.TARGET_DEFAULT
+
+
+DEFAULT_AIM = Aim()
+
+
+def review(
+    fsrs_card: FsrsCard,
+    rating: int,
+    *,
+    now: datetime,
+    aim: Aim = DEFAULT_AIM,
+    duration_ms: int | None = None,
+) -> FsrsCard:
+    """FSRS with the learner's parameters, then the plan's latest-day rule: a next review that
+    would land after the interview, with recall on the day below the target, is brought
+    forward to the last moment recall is still at the target."""
+    after, _ = scheduler_for(aim.parameters).review_card(
+        fsrs_card, Rating(rating), review_datetime=now, review_duration=duration_ms
+    )
+    if aim.interview is None or after.state != State.Review or now >= aim.interview:
+        return after
+    if after.due <= aim.interview or after.stability is None:
+        return after
+    days = planning.latest_due_day(
+        aim.parameters,
+        stability=after.stability,
+        last_day=0.0,
+        date_day=(aim.interview - now).total_seconds() / 86_400,
+        target=aim.target,
+    )
+    earlier = now + timedelta(days=days)
+    if earlier < after.due:
+        after.due = earlier
+    return after
 
 
 def fsrs_card_new(*, card_id: int, now: datetime) -> FsrsCard:
@@ -89,22 +143,27 @@ class RatingOption:
         return self.label.lower()
 
 
-def rating_options(*, fsrs_card: FsrsCard, now: datetime) -> list[RatingOption]:
+def rating_options(
+    *, fsrs_card: FsrsCard, now: datetime, aim: Aim = DEFAULT_AIM
+) -> list[RatingOption]:
     """What each of the four buttons would do to this card if pressed now."""
     options = []
     for rating in RATINGS:
-        after, _ = scheduler().review_card(fsrs_card, rating, review_datetime=now)
+        after = review(fsrs_card, rating, now=now, aim=aim)
         options.append(
             RatingOption(int(rating), RATING_LABELS[rating], interval_label(after.due - now))
         )
     return options
 
 
-def retrievability_at(*, fsrs_card: FsrsCard | None, moment: datetime) -> float:
+def retrievability_at(
+    *, fsrs_card: FsrsCard | None, moment: datetime, parameters: Sequence[float] | None = None
+) -> float:
     """FSRS's predicted probability of recall at `moment`; 0 for a card never reviewed."""
     if fsrs_card is None:
         return 0.0
-    return float(scheduler().get_card_retrievability(fsrs_card, current_datetime=moment))
+    sched = scheduler_for(tuple(parameters)) if parameters is not None else scheduler()
+    return float(sched.get_card_retrievability(fsrs_card, current_datetime=moment))
 
 
 # Mock interviews: the share of key points covered becomes the rating (shown in the UI).

@@ -12,13 +12,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import Card, Lesson, Track
-from apps.study import charts, clock, scheduling
+from apps.study import charts, clock, planning, scheduling
 from apps.study.models import (
     CardState,
     MockInterview,
@@ -35,7 +35,7 @@ LIVE_STATE = Q(
 LEARNED = Q(state=CardState.State.REVIEW)
 MASTERED = Q(state=CardState.State.REVIEW, stability__gte=scheduling.MASTERED_STABILITY_DAYS)
 LEARN_AHEAD = timedelta(minutes=20)
-INTERVIEW_TIME = time(9, 0)  # readiness is projected to 9:00 on the day, learner's time
+INTERVIEW_TIME = planning.INTERVIEW_TIME  # readiness is projected to 9:00 on the day
 
 
 # Plan and due counts ----------------------------------------------------------------------
@@ -44,6 +44,31 @@ INTERVIEW_TIME = time(9, 0)  # readiness is projected to 9:00 on the day, learne
 def study_plan_get(*, user) -> StudyPlan:
     """The learner's plan, or an unsaved one with the defaults."""
     return StudyPlan.objects.filter(user=user).first() or StudyPlan(user=user)
+
+
+def interview_date_for(*, user, plan: StudyPlan, today: date) -> date | None:
+    """The learner's own interview date, else their cohort's (at most one query)."""
+    return plan.interview_date or _cohort_interview_date(user=user, today=today)
+
+
+def study_aim(*, user, now: datetime, plan: StudyPlan | None = None) -> scheduling.Aim:
+    """What the learner's schedule aims at: their parameters (own fit, population fit or
+    defaults) and, with an interview date still ahead, 9:00 on that day and the target
+    recall. At most four queries."""
+    from apps.study.fits import memory_in_use
+
+    plan = plan or study_plan_get(user=user)
+    parameters = memory_in_use(user=user).parameters
+    today = clock.local_date(user=user, moment=now)
+    interview = interview_date_for(user=user, plan=plan, today=today)
+    moment = clock.local_moment(user=user, day=interview, at=INTERVIEW_TIME) if interview else None
+    if moment is not None and moment <= now:
+        moment = None  # after the date: the ordinary long-term schedule
+    return scheduling.Aim(
+        parameters=tuple(parameters),
+        interview=moment,
+        target=planning.clamp_target(plan.target_recall),
+    )
 
 
 @dataclass(frozen=True)

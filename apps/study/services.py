@@ -93,9 +93,10 @@ def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     else:
         before = state.fsrs
         fsrs_card = scheduling.fsrs_card_load(state.fsrs)
-    after, _ = scheduling.scheduler().review_card(
-        fsrs_card, Rating(rating), review_datetime=now, review_duration=duration_ms
-    )
+    from apps.study.selectors import study_aim
+
+    aim = study_aim(user=user, now=now)
+    after = scheduling.review(fsrs_card, rating, now=now, aim=aim, duration_ms=duration_ms)
 
     state.fsrs = after.to_dict()
     state.state = int(after.state)
@@ -125,7 +126,20 @@ def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     )
     if not updated:
         ReviewDay.objects.create(user=user, day=day, reviews=1, again=again)
+    _fit_when_due(user=user)
     return log
+
+
+def _fit_when_due(*, user) -> None:
+    """Every few hundred reviews, queue a refit of the learner's memory model (after commit, in
+    a worker: never in the request)."""
+    from apps.study import fits
+    from apps.study.tasks import memory_fit_enqueue_on_commit
+
+    if fits.fit_every_reviews() <= 0:
+        return
+    if fits.review_count_reached(count=ReviewLog.objects.filter(user=user).count()):
+        memory_fit_enqueue_on_commit(user_id=user.pk)
 
 
 def study_plan_set_new_cards(*, user, new_cards_per_day: int) -> StudyPlan:
@@ -138,6 +152,33 @@ def study_plan_set_new_cards(*, user, new_cards_per_day: int) -> StudyPlan:
 def study_plan_set_interview_date(*, user, interview_date: date | None) -> StudyPlan:
     plan, _ = StudyPlan.objects.update_or_create(
         user=user, defaults={"interview_date": interview_date}
+    )
+    return plan
+
+
+def study_plan_update(
+    *,
+    user,
+    interview_date: date | None,
+    target_recall: float,
+    budget_minutes: int | None,
+    budget_reviews: int | None,
+    easy_weekdays: Sequence[int] = (),
+    days_off: Sequence[date] = (),
+) -> StudyPlan:
+    """The plan page's settings. A budget is in minutes or in reviews, not both (minutes win)."""
+    from apps.study import planning
+
+    plan, _ = StudyPlan.objects.update_or_create(
+        user=user,
+        defaults={
+            "interview_date": interview_date,
+            "target_recall": planning.clamp_target(target_recall),
+            "budget_minutes": budget_minutes,
+            "budget_reviews": None if budget_minutes is not None else budget_reviews,
+            "easy_weekdays": sorted({int(d) for d in easy_weekdays if 0 <= int(d) <= 6}),
+            "days_off": sorted({d.isoformat() for d in days_off}),
+        },
     )
     return plan
 
