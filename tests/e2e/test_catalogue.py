@@ -17,8 +17,8 @@ CATALOGUE = sorted(path.name for path in (Path(settings.CONTENT_DIR) / "exercise
 GRADED = 90_000  # ms
 
 
-def test_the_catalogue_has_eleven_exercises():
-    assert len(CATALOGUE) == 11
+def test_the_catalogue_has_sixteen_exercises():
+    assert len(CATALOGUE) == 16
 
 
 @pytest.fixture
