@@ -218,8 +218,19 @@ def _status(state: CardState | None, now: datetime) -> str:
 
 
 def card_study(
-    *, card: Card, state: CardState | None, now: datetime, context: str, **extra
+    *,
+    card: Card,
+    state: CardState | None,
+    now: datetime,
+    context: str,
+    aim: scheduling.Aim | None = None,
+    user=None,
+    **extra,
 ) -> CardStudy:
+    """The rating controls; the intervals on the buttons follow the learner's own aim (their
+    parameters and interview date) when `aim` or `user` is given."""
+    if aim is None and user is not None and user.is_authenticated:
+        aim = study_aim(user=user, now=now)
     fsrs_card = (
         scheduling.fsrs_card_load(state.fsrs)
         if state is not None
@@ -227,7 +238,9 @@ def card_study(
     )
     return CardStudy(
         context=context,
-        options=scheduling.rating_options(fsrs_card=fsrs_card, now=now),
+        options=scheduling.rating_options(
+            fsrs_card=fsrs_card, now=now, aim=aim or scheduling.DEFAULT_AIM
+        ),
         idempotency_key=uuid.uuid4().hex,
         status=_status(state, now),
         **extra,
@@ -245,8 +258,11 @@ def lesson_study_attach(
     now = now or clock.now()
     cards = list(cards)
     states = {state.card_id: state for state in CardState.objects.filter(user=user, card__in=cards)}
+    aim = study_aim(user=user, now=now)
     for card in cards:
-        card.study = card_study(card=card, state=states.get(card.pk), now=now, context="lesson")
+        card.study = card_study(
+            card=card, state=states.get(card.pk), now=now, context="lesson", aim=aim
+        )
     lesson.progress = lesson_progress(cards=cards, states=states.values())
     return cards
 
@@ -313,14 +329,20 @@ def review_next(
         states = states.filter(card__lesson__track=track)
         cards = cards.filter(lesson__track=track)
 
-    due = states.filter(due__lte=now).order_by("due", "pk").first()
+    plan = plan or study_plan_get(user=user)
+    today = clock.local_date(user=user, moment=now)
+    within_budget = _within_todays_budget(user=user, plan=plan, today=today)
+    due = states.filter(due__lte=now).order_by("due", "pk").first() if within_budget else None
     if due is not None:
         return ReviewItem(card=due.card, state=due, kind="due")
 
-    plan = plan or study_plan_get(user=user)
-    start = clock.day_start(user=user, day=clock.local_date(user=user, moment=now))
+    start = clock.day_start(user=user, day=today)
     new_today = CardState.objects.filter(user=user, created_at__gte=start).count()
-    if new_today < plan.new_cards_per_day:
+    if (
+        within_budget
+        and new_today < plan.new_cards_per_day
+        and _may_start_new(user=user, plan=plan, now=now, today=today)
+    ):
         card = (
             cards.exclude(study_states__user=user)
             .order_by("lesson__track__order", "lesson__order", "order", "slug")
@@ -340,6 +362,49 @@ def review_next(
     if ahead is not None:
         return ReviewItem(card=ahead.card, state=ahead, kind="ahead")
     return None
+
+
+def seconds_per_review(*, user, recent: int = 200) -> float:
+    """The learner's own pace: the mean of their last `recent` review durations, each clipped
+    to 5-120 s (a card left open while making tea is not thinking time); 20 s before any."""
+    durations = list(
+        ReviewLog.objects.filter(user=user, duration_ms__isnull=False)
+        .order_by("-reviewed_at")
+        .values_list("duration_ms", flat=True)[:recent]
+    )
+    if not durations:
+        return planning.SECONDS_PER_REVIEW_DEFAULT
+    return sum(min(max(ms / 1000, 5.0), 120.0) for ms in durations) / len(durations)
+
+
+def _within_todays_budget(*, user, plan: StudyPlan, today: date) -> bool:
+    """With a daily budget, the session stops when today's share is done (days off and easy
+    days included); what is left re-plans over the next days instead of piling up. No budget:
+    always (no query)."""
+    if plan.budget_minutes is None and plan.budget_reviews is None:
+        return True
+    from apps.study.fits import plan_budget
+
+    pace = seconds_per_review(user=user) if plan.budget_minutes is not None else 20.0
+    capacity = plan_budget(plan=plan, seconds_per_review=pace).capacity(today)
+    done = ReviewDay.objects.filter(user=user, day=today).values_list("reviews", flat=True)
+    return (done.first() or 0) < capacity
+
+
+def _may_start_new(*, user, plan: StudyPlan, now: datetime, today: date) -> bool:
+    """Before an interview, new cards start only up to the last sensible day (each still
+    reaches the target by the date)."""
+    interview = interview_date_for(user=user, plan=plan, today=today)
+    if interview is None or interview < today:
+        return True
+    from apps.study.fits import memory_in_use
+
+    last = planning.last_new_day(
+        memory_in_use(user=user).parameters,
+        date_day=(interview - today).days,
+        target=planning.clamp_target(plan.target_recall),
+    )
+    return last is not None  # counted from today, so today is within it
 
 
 @dataclass

@@ -75,6 +75,7 @@ def _session_context(request, *, now: datetime, since: datetime, track: Track | 
         context["summary"] = selectors.session_summary(user=request.user, since=since, now=now)
     else:
         item.card.study = selectors.card_study(
+            user=request.user,
             card=item.card,
             state=item.state,
             now=now,

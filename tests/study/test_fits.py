@@ -141,3 +141,25 @@ def test_review_record_brings_a_review_forward_to_keep_the_target_on_the_date(
     recall = memory.retrievability(memory.DEFAULT_PARAMETERS, state.stability, days)
     assert recall == pytest.approx(0.97, abs=0.01)
     assert planning.TARGET_MAX == 0.97
+
+
+def test_the_review_queue_stops_at_todays_budget(learner, course, clock):
+    from apps.study import selectors
+
+    StudyPlan.objects.create(user=learner, budget_reviews=3, new_cards_per_day=50)
+    for card in course[:3]:
+        services.review_record(user=learner, card=card, rating=3)
+    assert selectors.review_next(user=learner, now=clock.current) is None
+    clock.advance(days=1)  # a new day, a new share
+    assert selectors.review_next(user=learner, now=clock.current) is not None
+
+
+def test_no_new_cards_after_the_last_sensible_day(learner, course, clock):
+    from apps.study import selectors
+
+    tomorrow = (clock.current + timedelta(days=1)).date()
+    StudyPlan.objects.create(user=learner, interview_date=tomorrow)
+    assert selectors.review_next(user=learner, now=clock.current) is None
+    StudyPlan.objects.filter(user=learner).update(interview_date=tomorrow + timedelta(days=20))
+    item = selectors.review_next(user=learner, now=clock.current)
+    assert item is not None and item.kind == "new"
