@@ -149,9 +149,10 @@ def test_the_review_queue_stops_at_todays_budget(learner, course, clock):
     StudyPlan.objects.create(user=learner, budget_reviews=3, new_cards_per_day=50)
     for card in course[:3]:
         services.review_record(user=learner, card=card, rating=3)
-    assert selectors.review_next(user=learner, now=clock.current) is None
+    item = selectors.review_next(user=learner, now=clock.current)
+    assert item is None or item.kind == "ahead"  # a started card's learning step still comes
     clock.advance(days=1)  # a new day, a new share
-    assert selectors.review_next(user=learner, now=clock.current) is not None
+    assert selectors.review_next(user=learner, now=clock.current).kind in {"due", "new"}
 
 
 def test_no_new_cards_after_the_last_sensible_day(learner, course, clock):
