@@ -15,6 +15,7 @@ ALLOW = seccomp.SECCOMP_RET_ALLOW
 KILL = seccomp.SECCOMP_RET_KILL_PROCESS
 EPERM = seccomp.SECCOMP_RET_ERRNO | errno.EPERM
 ENOSYS = seccomp.SECCOMP_RET_ERRNO | errno.ENOSYS
+EAFNOSUPPORT = seccomp.SECCOMP_RET_ERRNO | errno.EAFNOSUPPORT
 ARCH = {"x86_64": seccomp.AUDIT_ARCH_X86_64, "aarch64": seccomp.AUDIT_ARCH_AARCH64}
 AUDIT_ARCH_I386 = 0x40000003
 
@@ -25,7 +26,8 @@ def seccomp_data(arch: int, nr: int, args: tuple[int, ...] = ()) -> bytes:
 
 
 def evaluate(program: bytes, data: bytes) -> int:
-    """Interpret the subset of classic BPF a seccomp filter uses (LD ABS, JEQ/JGE/JSET, RET)."""
+    """Interpret the subset of classic BPF a seccomp filter uses (LD ABS, JA, JEQ/JGE/JSET,
+    RET)."""
     instructions = seccomp.unpack(program)
     pc = accumulator = 0
     for _ in range(10_000):
@@ -34,6 +36,8 @@ def evaluate(program: bytes, data: bytes) -> int:
             assert k % 4 == 0 and k + 4 <= len(data), "load outside struct seccomp_data"
             accumulator = struct.unpack_from("=I", data, k)[0]
             pc += 1
+        elif code == seccomp.BPF_JMP | seccomp.BPF_JA:
+            pc += 1 + k
         elif code & 0x07 == seccomp.BPF_JMP:
             operation = code & 0xF0
             if operation == seccomp.BPF_JEQ:
@@ -58,7 +62,8 @@ def program() -> bytes:
 
 
 def number(name: str, arch: str) -> int:
-    return seccomp.SYSCALLS[name][0 if arch == "x86_64" else 1]
+    table = seccomp.SYSCALLS if name in seccomp.SYSCALLS else seccomp.ALLOWED
+    return table[name][0 if arch == "x86_64" else 1]
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
@@ -164,8 +169,8 @@ def test_an_unknown_architecture_kills_the_process(program, arch):
 
 
 def test_numbers_differ_per_architecture(program):
-    # aarch64's ptrace (117) is setresuid on x86_64, an ordinary call there.
-    assert evaluate(program, seccomp_data(ARCH["x86_64"], 117)) == ALLOW
+    # aarch64's ptrace (117) is setresuid on x86_64, which the runtimes do not need.
+    assert evaluate(program, seccomp_data(ARCH["x86_64"], 117)) == ENOSYS
     assert evaluate(program, seccomp_data(ARCH["aarch64"], 117)) == EPERM
     # x86_64's ptrace (101) is an ordinary call on aarch64 (nanosleep).
     assert evaluate(program, seccomp_data(ARCH["aarch64"], 101)) == ALLOW
@@ -175,9 +180,64 @@ def test_program_is_well_formed():
     instructions = seccomp.build_program()
     assert len(instructions) <= 4096
     for position, (code, jt, jf, _) in enumerate(instructions):
-        if code & 0x07 == seccomp.BPF_JMP:
+        if code == seccomp.BPF_JMP | seccomp.BPF_JA:
+            assert position + 1 + _ < len(instructions), "jump past the end"
+        elif code & 0x07 == seccomp.BPF_JMP:
             assert position + 1 + max(jt, jf) < len(instructions), "jump past the end"
     assert instructions[-1] == (seccomp.BPF_RET | seccomp.BPF_K, 0, 0, KILL)
     packed = seccomp.pack(instructions)
     assert len(packed) == 8 * len(instructions)
     assert seccomp.unpack(packed) == instructions
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+def test_every_allowed_call_is_allowed(program, arch):
+    for name in seccomp.ALLOWED:
+        nr = number(name, arch)
+        if nr is not None:
+            assert evaluate(program, seccomp_data(ARCH[arch], nr)) == ALLOW, name
+
+
+@pytest.mark.parametrize(
+    ("arch", "calls"),
+    [
+        # splice, vmsplice, tee, setxattr, msgget, mbind, personality, modify_ldt, a future call
+        ("x86_64", (275, 278, 276, 188, 68, 237, 135, 154, 999)),
+        # splice, vmsplice, tee, setxattr, msgget, mbind, personality, a future call
+        ("aarch64", (76, 75, 77, 5, 186, 235, 92, 999)),
+    ],
+)
+def test_calls_outside_the_allow_list_fail_with_enosys(program, arch, calls):
+    for nr in calls:
+        assert evaluate(program, seccomp_data(ARCH[arch], nr)) == ENOSYS, nr
+
+
+OTHER_FAMILIES = {
+    "AF_KEY": 15,
+    "AF_NETLINK": 16,
+    "AF_PACKET": 17,
+    "AF_RDS": 21,
+    "AF_CAN": 29,
+    "AF_TIPC": 30,
+    "AF_BLUETOOTH": 31,
+    "AF_ALG": 38,
+    "AF_VSOCK": 40,
+    "AF_QIPCRTR": 42,
+    "AF_XDP": 44,
+    "AF_UNSPEC": 0,
+    "AF_MAX and beyond": 46,
+}
+
+
+@pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
+@pytest.mark.parametrize("call", ["socket", "socketpair"])
+def test_sockets_of_other_families_fail_with_eafnosupport(program, arch, call):
+    nr = number(call, arch)
+    for family in (seccomp.AF_UNIX, seccomp.AF_INET, seccomp.AF_INET6):
+        assert evaluate(program, seccomp_data(ARCH[arch], nr, (family, 1, 0))) == ALLOW
+    for name, family in OTHER_FAMILIES.items():
+        verdict = evaluate(program, seccomp_data(ARCH[arch], nr, (family, 1, 0)))
+        assert verdict == EAFNOSUPPORT, name
+    # The kernel reads an int: upper bits do not turn netlink into AF_UNIX, nor the reverse.
+    sneaky = (1 << 32) | 16
+    assert evaluate(program, seccomp_data(ARCH[arch], nr, (sneaky, 1, 0))) == EAFNOSUPPORT
