@@ -297,3 +297,7 @@ if REDIS_URL:
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
     RATE_LIMIT_CACHE = "ratelimit"
+
+# Files served at the site's root by WhiteNoise, not under STATIC_URL: /favicon.ico, which
+# browsers ask for on pages without a <link rel="icon"> (the admin's, a raw error page).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"

@@ -50,6 +50,20 @@ class MockNewForm(forms.Form):
         label="Seconds per question",
         help_text="A countdown runs while you answer; at zero the model answer appears.",
     )
+    # WCAG 2.2.1: a time limit the learner can turn off before it starts (and, during the
+    # interview, extend by a minute at a time or turn off: templates/study/mock.html).
+    untimed = forms.BooleanField(
+        required=False,
+        label="No time limit",
+        help_text="No countdown: take the time you need on every question.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("untimed"):
+            cleaned["seconds_per_question"] = 0  # stored as 0: an interview without a clock
+            self.errors.pop("seconds_per_question", None)
+        return cleaned
 
 
 class MockRevealForm(forms.Form):

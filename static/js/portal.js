@@ -19,4 +19,28 @@
     }
     box.textContent = text.trim() || "The portal is busy right now: try again in a few seconds.";
   });
+
+  // A code block wider than its box scrolls sideways: keyboard users need to reach it to scroll
+  // it (WCAG 2.1.1), so it joins the tab order while, and only while, it overflows.
+  function focusableScrollers() {
+    document.querySelectorAll("pre").forEach(function (pre) {
+      var scrolls = pre.scrollWidth > pre.clientWidth + 1;
+      if (scrolls && !pre.hasAttribute("tabindex")) {
+        pre.setAttribute("tabindex", "0");
+        pre.dataset.scrollFocus = "1";
+      } else if (!scrolls && pre.dataset.scrollFocus) {
+        pre.removeAttribute("tabindex");
+        delete pre.dataset.scrollFocus;
+      }
+    });
+  }
+  var pending = 0;
+  function soon() {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(focusableScrollers);
+  }
+  document.addEventListener("DOMContentLoaded", focusableScrollers);
+  document.addEventListener("htmx:afterSettle", soon);
+  document.addEventListener("toggle", soon, true);
+  window.addEventListener("resize", soon);
 })();

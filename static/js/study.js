@@ -63,6 +63,34 @@
     return focused || document.querySelector("#review-session .study-card") || visibleCard();
   }
 
+  // Single-key shortcuts can be turned off (WCAG 2.1.4: speech input and screen-reader users
+  // may press them by accident). The choice is kept in this browser; on by default.
+  var SHORTCUTS_KEY = "portal.shortcuts";
+  function shortcutsOn() {
+    try { return window.localStorage.getItem(SHORTCUTS_KEY) !== "off"; } catch (e) { return true; }
+  }
+  function showShortcuts(announce) {
+    var on = shortcutsOn();
+    document.querySelectorAll("[data-shortcuts]").forEach(function (box) {
+      box.hidden = false;
+      box.classList.toggle("is-off", !on);
+      var toggle = box.querySelector(".shortcuts-toggle");
+      if (toggle) toggle.checked = on;
+      var status = box.querySelector("[data-shortcuts-status]");
+      if (status && announce) status.textContent = on ? "Single-key shortcuts on." : "Single-key shortcuts off.";
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches || !event.target.matches(".shortcuts-toggle")) return;
+    try {
+      window.localStorage.setItem(SHORTCUTS_KEY, event.target.checked ? "on" : "off");
+    } catch (e) { /* storage refused: the switch still works for this page */ }
+    if (!event.target.checked) document.documentElement.dataset.shortcutsOff = "1";
+    else delete document.documentElement.dataset.shortcutsOff;
+    showShortcuts(true);
+  });
+  document.addEventListener("DOMContentLoaded", function () { showShortcuts(false); });
+
   var ratedByKeyboard = false;
   // Keys act only once htmx has set the page up (its DOMContentLoaded handler was registered
   // before ours), so a rating never slips out as a plain form post while the page loads.
@@ -73,6 +101,7 @@
     if (!pageReady) return;
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
     if (isTyping(event.target)) return;
+    if (!shortcutsOn() || document.documentElement.dataset.shortcutsOff) return;
     if (document.querySelector("#mock-stage")) return; // the mock interview uses its own controls
     var card = activeCard();
     if (!card) return;
@@ -131,8 +160,56 @@
     return minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
   }
 
+  function untimedKey(timer) { return "portal.mock-untimed." + (timer.dataset.mock || ""); }
+
+  function stopTimer(timer) {
+    timer.dataset.off = "1";
+    timer.classList.remove("low");
+    timer.classList.add("untimed");
+    timer.removeAttribute("role");
+    timer.textContent = "No time limit";
+    var controls = timer.parentElement.querySelector("[data-timer-controls]");
+    if (controls) controls.hidden = true;
+  }
+
+  function say(text) {
+    var status = document.getElementById("countdown-status");
+    if (status) status.textContent = text;
+  }
+
+  // "+1 minute" and "No timer" (WCAG 2.2.1): as often as needed; "No timer" holds for the rest
+  // of this interview (kept for the browser tab, like the countdown itself).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-timer]");
+    if (!button) return;
+    var timer = button.closest(".timer").querySelector(".countdown[data-seconds-left]");
+    if (!timer || timer.dataset.expired || timer.dataset.off) return;
+    if (button.dataset.timer === "more") {
+      tick();
+      timer.dataset.deadline = String(Number(timer.dataset.deadline) + 60000);
+      tick();
+      say("One more minute: " + timer.querySelector(".countdown-value").textContent + " left.");
+    } else {
+      try { window.sessionStorage.setItem(untimedKey(timer), "1"); } catch (e) { /* this page only */ }
+      stopTimer(timer);
+      say("Timer off for the rest of this interview. Take the time you need.");
+    }
+  });
+
+  function showTimerControls() {
+    document.querySelectorAll("[data-timer-controls]").forEach(function (controls) {
+      controls.hidden = false;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showTimerControls);
+  document.addEventListener("htmx:afterSettle", showTimerControls);
+
   function tick() {
     document.querySelectorAll(".countdown[data-seconds-left]").forEach(function (timer) {
+      if (timer.dataset.off) return;
+      var untimed = false;
+      try { untimed = window.sessionStorage.getItem(untimedKey(timer)) === "1"; } catch (e) { /* none */ }
+      if (untimed) { stopTimer(timer); return; }
       if (!timer.dataset.deadline) {
         timer.dataset.deadline = String(Date.now() + Number(timer.dataset.secondsLeft) * 1000);
       }

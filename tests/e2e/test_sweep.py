@@ -1,0 +1,181 @@
+"""The browser sweep: every URL the resolver knows, as a visitor, a learner, an instructor and
+staff, at 375, 768 and 1280 px, in light and dark, looked at the way a person would.
+
+The URLs come from the same walk of the resolver as the CSRF and IDOR matrices
+(tests/security/routes.py), their parameters from the same table (tests/security/object_urls.py)
+and their objects from the same world (tests/security/world.py: a cohort with a learner, a
+graded submission with per-test results, a mock interview, every admin object), with the real
+course imported too, so lessons carry real code blocks and tables.
+
+Cost, on a 2-core machine: each (role, URL) is requested once by the test client to learn what
+it is (a POST-only URL answers 405, an export is CSV, a redirect ends on another page). Pages are
+deduplicated by where they end up: every URL a visitor may not open lands on the same log-in
+page, every denied object URL on the same 404 page. Each distinct page is loaded once per role
+in that role's browser context, then looked at in all six combinations of width and colour
+scheme by resizing the viewport and emulating prefers-color-scheme, which re-lays the page out
+exactly as a fresh load at that size would (no page script depends on the width at load time).
+
+Where axe-core runs: in full (every WCAG 2.2 A/AA rule) on every distinct page of every role at
+1280 px light and at 375 px dark; the four other combinations get the cheap checks and a
+screenshot. What axe judges changes with the colour scheme only through colour contrast, and
+with the width only through what is shown (the folded menu, stacked layouts, target sizes):
+the two combinations together cover both schemes and both layouts (the 768 px layout is the
+375 px one, menu folded, with more room), at a third of the cost of all six.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from apps.content.models import Lesson
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.sweep import Problems, Watcher, axe, look
+from tests.exercises.factories import content_subset
+from tests.security.object_urls import OBJECT_URLS
+from tests.security.routes import all_routes, route_reverse
+from tests.security.world import World, world_build
+
+ROLES = {"visitor": None, "learner": "learner", "instructor": "instructor", "staff": "staff"}
+WIDTHS = (375, 768, 1280)
+SCHEMES = ("light", "dark")
+HEIGHT = 900
+AXE_AT = {(1280, "light"), (375, "dark")}
+REAL_LESSON = "js-choosing-async-style"
+LONG_NAME = "Ada Augusta King-Noel, Countess of Lovelace"
+SWEEP_SHOTS = SCREENSHOTS / "sweep"
+
+
+@dataclass
+class Page:
+    url: str  # what the tab opens
+    landed: str  # the path it ends on, or "404": pages are deduplicated by it
+    status: int
+    routes: list[str]  # the resolver entries that lead here
+
+
+def _shot_name(landed: str) -> str:
+    name = re.sub(r"[^a-z0-9]+", "-", landed.lower()).strip("-")
+    return name or "home"
+
+
+def _pages_of(world: World, role: str) -> tuple[list[Page], dict[str, str]]:
+    """The distinct HTML pages `role` reaches from every URL of the resolver, and what became
+    of the URLs that are not pages (POST-only, downloads, health checks)."""
+    user = world.user(ROLES[role]) if ROLES[role] else None
+    client = Client()
+    if user:
+        client.force_login(user)
+    pages: dict[str, Page] = {}
+    not_pages: dict[str, str] = {}
+    for route in all_routes():
+        entry = OBJECT_URLS.get(route.key)
+        url = route_reverse(route, entry.kwargs(world) if entry else {})
+        if entry and entry.htmx:
+            not_pages[route.key] = "an htmx fragment, seen inside its page"
+            continue
+        response = client.get(url, follow=True)
+        kind = response.get("Content-Type", "")
+        if response.status_code == 405:
+            not_pages[route.key] = "POST only"
+            continue
+        if not kind.startswith("text/html"):
+            not_pages[route.key] = kind.split(";")[0] or "no body"
+            continue
+        status = response.status_code
+        landed = "404" if status == 404 else response.request["PATH_INFO"]
+        page = pages.setdefault(landed, Page(url=url, landed=landed, status=status, routes=[]))
+        page.routes.append(route.key)
+    return list(pages.values()), not_pages
+
+
+def _context_for(browser, live_server, world: World, role: str):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": HEIGHT}
+    )
+    context.set_default_timeout(20_000)
+    if ROLES[role]:
+        client = Client()
+        client.force_login(world.user(ROLES[role]))
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return context
+
+
+@pytest.fixture
+def sweep_world(transactional_db, monkeypatch, tmp_path) -> World:
+    from apps.content.services import content_import
+    from apps.exercises.tasks import grade_submission
+
+    monkeypatch.setattr(grade_submission, "publish", lambda submission_id: None)
+    # The real course; an exercise folder still being written (no exercise.md yet) left out.
+    folder = Path(settings.CONTENT_DIR) / "exercises"
+    exercises = [d.name for d in sorted(folder.iterdir()) if (d / "exercise.md").is_file()]
+    content_import(root=content_subset(tmp_path / "content", exercises=exercises))
+    world = world_build()
+    # Course pages and their admin pages on a real lesson (code blocks, tables, trick questions)
+    # rather than the world's one-line factory lesson.
+    world.lesson = Lesson.objects.select_related("track").get(slug=REAL_LESSON)
+    world.track = world.lesson.track
+    world.card = world.lesson.cards.order_by("order").first()
+    world.learner.display_name = LONG_NAME  # the navigation must still fit one row
+    world.learner.save(update_fields=["display_name"])
+    return world
+
+
+def _sweep_role(browser, live_server, world, role, problems: Problems) -> int:
+    pages, _ = _pages_of(world, role)
+    context = _context_for(browser, live_server, world, role)
+    tab = context.new_page()
+    watcher = Watcher(tab)
+    looked = 0
+    try:
+        for page in pages:
+            watcher.expect_document(urlsplit(page.url).path, page.status)
+            tab.set_viewport_size({"width": 1280, "height": HEIGHT})
+            tab.emulate_media(color_scheme="light")
+            response = tab.goto(page.url, wait_until="load")
+            assert response is not None, page.url
+            label = f"{role} {page.url}"
+            if response.status != page.status:
+                problems.add(label, f"browser got {response.status}, the test client {page.status}")
+            for width in WIDTHS:
+                tab.set_viewport_size({"width": width, "height": HEIGHT})
+                for scheme in SCHEMES:
+                    tab.emulate_media(color_scheme=scheme)
+                    where = f"{label} @{width}px {scheme}"
+                    look(tab, where, problems)
+                    if (width, scheme) in AXE_AT:
+                        axe(tab, where, problems)
+                    looked += 1
+                folder = SWEEP_SHOTS / f"{role}-{width}"
+                folder.mkdir(parents=True, exist_ok=True)
+                tab.emulate_media(color_scheme="light")
+                tab.evaluate("() => window.scrollTo(0, 0)")
+                tab.screenshot(path=str(folder / f"{_shot_name(page.landed)}.png"), full_page=True)
+            for error in watcher.drain():
+                problems.add(label, error)
+    finally:
+        context.close()
+    return looked
+
+
+def test_every_page_for_every_role_width_and_scheme(browser, live_server, sweep_world):
+    shutil.rmtree(SWEEP_SHOTS, ignore_errors=True)
+    problems = Problems()
+    started = time.monotonic()
+    looked = {}
+    for role in ROLES:
+        looked[role] = _sweep_role(browser, live_server, sweep_world, role, problems)
+    elapsed = time.monotonic() - started
+    print(f"\nsweep: {looked} page looks in {elapsed:.0f} s; axe rules: {problems.axe_rules}")
+    (SWEEP_SHOTS / "problems.txt").write_text(problems.by_rule() or "none\n")
+    assert not problems, problems.report()
