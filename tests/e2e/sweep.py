@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -140,6 +141,18 @@ def axe(page, where: str, problems: Problems) -> None:
             f"axe {violation['id']} ({violation['impact']}, {violation['count']} nodes): "
             f"{violation['help']}; e.g. {violation['targets']}",
         )
+
+
+def course_root(folder: Path) -> Path:
+    """The real course for a test: every track and every exercise folder that has its
+    exercise.md (one still being written in a working tree is left out)."""
+    from django.conf import settings
+
+    from tests.exercises.factories import content_subset
+
+    exercises = Path(settings.CONTENT_DIR) / "exercises"
+    ready = [d.name for d in sorted(exercises.iterdir()) if (d / "exercise.md").is_file()]
+    return content_subset(folder, exercises=ready)
 
 
 class Watcher:

@@ -29,7 +29,6 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,8 +37,7 @@ from django.test import Client
 
 from apps.content.models import Lesson
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.sweep import Problems, Watcher, axe, look
-from tests.exercises.factories import content_subset
+from tests.e2e.sweep import Problems, Watcher, axe, course_root, look
 from tests.security.object_urls import OBJECT_URLS
 from tests.security.routes import all_routes, route_reverse
 from tests.security.world import World, world_build
@@ -116,10 +114,7 @@ def sweep_world(transactional_db, monkeypatch, tmp_path) -> World:
     from apps.exercises.tasks import grade_submission
 
     monkeypatch.setattr(grade_submission, "publish", lambda submission_id: None)
-    # The real course; an exercise folder still being written (no exercise.md yet) left out.
-    folder = Path(settings.CONTENT_DIR) / "exercises"
-    exercises = [d.name for d in sorted(folder.iterdir()) if (d / "exercise.md").is_file()]
-    content_import(root=content_subset(tmp_path / "content", exercises=exercises))
+    content_import(root=course_root(tmp_path / "content"))
     world = world_build()
     # Course pages and their admin pages on a real lesson (code blocks, tables, trick questions)
     # rather than the world's one-line factory lesson.
