@@ -21,6 +21,12 @@ from datetime import date, time, timedelta
 from apps.study import memory
 
 DESIRED_RETENTION = 0.9  # the ordinary long-term schedule
+PREP_RETENTION = 0.80  # reviews well before the date, which only build memory
+PREP_WINDOW_DAYS = 3  # the last days before the date aim at the target itself
+# Predictions carry error (a fitted model's RMSE over bins on held-out reviews is a few
+# points): the plan aims this much above the learner's target, so the target holds for their
+# true memory, not only for the model's. Tuned in `simulate_learners` (docs in the module).
+SAFETY_MARGIN = 0.06
 TARGET_DEFAULT = 0.9
 TARGET_MIN, TARGET_MAX = 0.80, 0.97
 EASY_DAY_LOAD = 0.5  # an easy day holds half the budget
@@ -39,6 +45,11 @@ def clamp_target(target: float | None) -> float:
 # One card ---------------------------------------------------------------------------------
 
 
+def aimed_recall(target: float) -> float:
+    """What the schedule aims at on the date: the learner's target plus the safety margin."""
+    return min(clamp_target(target) + SAFETY_MARGIN, 0.99)
+
+
 def ordinary_due(w: Sequence[float], *, stability: float, last_day: float) -> float:
     """The day (fractional) recall falls to the ordinary 90 %, at least a day after the last
     review."""
@@ -50,19 +61,27 @@ def latest_due_day(
     *,
     stability: float,
     last_day: float,
-    date_day: int | None,
+    date_day: float | None,
     target: float,
+    prep_retention: float | None = None,
 ) -> float:
-    """The latest-day rule. Without a date, or when the ordinary review comes before the date,
-    or when recall on the date stays at or above `target` anyway: the ordinary due day.
-    Otherwise: the last moment before the date at which recall is still `target`."""
-    due = ordinary_due(w, stability=stability, last_day=last_day)
-    if date_day is None or due <= date_day or last_day >= date_day:
-        return due
+    """The latest-day rule. Without a date (or once it has passed): the ordinary due day.
+    More than PREP_WINDOW_DAYS before the date, a review only builds memory, so it comes at
+    `prep_retention` (PREP_RETENTION by default: FSRS strengthens a memory more when it is
+    reviewed at lower recall, so fewer reviews are needed). Closer to the date, a card is due
+    on the latest day its recall is still at `target` (plus SAFETY_MARGIN); when that day is
+    after the date, recall on the date is safe and the card keeps its ordinary schedule."""
+    if date_day is None or last_day >= date_day:
+        return ordinary_due(w, stability=stability, last_day=last_day)
+    target = aimed_recall(target)
+    retention = PREP_RETENTION if prep_retention is None else prep_retention
+    prep = last_day + max(1.0, memory.interval_for(w, stability, min(retention, target)))
+    if prep <= date_day - PREP_WINDOW_DAYS:
+        return prep
     if memory.retrievability(w, stability, date_day - last_day) >= target:
-        return due
-    keeps_target = last_day + memory.interval_for(w, stability, target)
-    return min(max(keeps_target, last_day + 1.0), float(date_day))
+        return ordinary_due(w, stability=stability, last_day=last_day)
+    keeps_target = last_day + max(1.0, memory.interval_for(w, stability, target))
+    return min(max(keeps_target, date_day - PREP_WINDOW_DAYS), float(date_day))
 
 
 def review_day(due: float) -> int:

@@ -27,13 +27,28 @@ def test_latest_day_rule_without_date_is_the_ordinary_schedule():
     assert due == pytest.approx(10.0)
 
 
+def test_well_before_the_date_reviews_only_build_memory():
+    # A date far away: the card comes back when recall falls to PREP_RETENTION (80 %).
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=100, target=0.9)
+    assert memory.retrievability(W, 10.0, due) == pytest.approx(planning.PREP_RETENTION)
+
+
 def test_latest_day_rule_pulls_a_review_before_the_date():
-    # Ordinary: due on day 10 (recall 90 %). The date is day 8 and the target 95 %: recall on
-    # day 8 would be below 95 %, so the card is due on the last day recall is still 95 %.
-    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=8, target=0.95)
-    assert due < 8
-    assert memory.retrievability(W, 10.0, due) == pytest.approx(0.95, abs=1e-6)
-    assert memory.retrievability(W, 10.0, due + 0.5) < 0.95
+    # Recall on day 8 would be below the aim (target + margin): the card must be reviewed
+    # before the date. Its recall crosses the aim on day 3, before the last days before the
+    # date; the review waits for the first of those days (day 5), when a review strengthens it
+    # more and leaves it fresher on the day.
+    aim = planning.aimed_recall(0.9)
+    assert memory.retrievability(W, 10.0, 8) < aim
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=8, target=0.9)
+    assert due == pytest.approx(8 - planning.PREP_WINDOW_DAYS)
+
+
+def test_latest_day_rule_keeps_the_target_inside_the_last_days():
+    aim = planning.aimed_recall(0.9)
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=4, target=0.9)
+    assert due < 4
+    assert memory.retrievability(W, 10.0, due) == pytest.approx(aim, abs=1e-6)
 
 
 def test_latest_day_rule_leaves_a_card_safe_on_the_date_alone():
@@ -74,7 +89,8 @@ def _reviewed_cards(count, *, track=1, stability=3.0, last_day=-3.0):
 def test_plan_respects_the_budget_and_days_off():
     budget = Budget(reviews=5, days_off=frozenset({MONDAY + timedelta(days=1)}))
     result = planning.plan(
-        W, cards=_reviewed_cards(12), today=MONDAY, interview=MONDAY + timedelta(days=10),
+        W, cards=_reviewed_cards(12, last_day=-12.0), today=MONDAY,
+        interview=MONDAY + timedelta(days=10),
         budget=budget,
     )  # fmt: skip
     assert all(day.reviews + day.new * planning.NEW_CARD_COST <= 5 for day in result.days)
@@ -85,7 +101,7 @@ def test_plan_respects_the_budget_and_days_off():
 def test_missed_day_replans_instead_of_piling_up():
     # Twelve cards overdue after a missed day: tomorrow holds no more than the budget.
     result = planning.plan(
-        W, cards=_reviewed_cards(12, last_day=-6.0), today=MONDAY,
+        W, cards=_reviewed_cards(12, last_day=-12.0), today=MONDAY,
         interview=MONDAY + timedelta(days=10), budget=Budget(reviews=4),
     )  # fmt: skip
     assert [day.reviews for day in result.days[:3]] == [4, 4, 4]
