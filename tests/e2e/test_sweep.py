@@ -29,6 +29,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -174,3 +175,101 @@ def test_every_page_for_every_role_width_and_scheme(browser, live_server, sweep_
     print(f"\nsweep: {looked} page looks in {elapsed:.0f} s; axe rules: {problems.axe_rules}")
     (SWEEP_SHOTS / "problems.txt").write_text(problems.by_rule() or "none\n")
     assert not problems, problems.report()
+
+
+DOCS = Path(settings.BASE_DIR) / "docs" / "screenshots"
+
+
+def test_screenshots_for_the_docs(browser, live_server, sweep_world, monkeypatch):
+    """The README's pictures, from the sweep's world plus a demo cohort with three weeks of
+    history: into var/screenshots/sweep/docs/, and into docs/screenshots/ as well when
+    DOCS_SCREENSHOTS=1 (how they are refreshed for a commit). Each scene is also a check: the
+    state it shows (an answer revealed, a results table, a live preview) has to be there."""
+    import os
+
+    from playwright.sync_api import expect
+
+    from apps.cohorts.demo import demo_cohort_seed
+    from apps.exercises.models import Submission
+    from tests.security.world import graded_submission
+
+    world = sweep_world
+    cohort = demo_cohort_seed(
+        instructor=world.instructor, learners=8, days=21, name="Spring interviews"
+    ).cohort
+    demo = cohort.memberships.order_by("user__username").first().user
+    graded_submission(demo, world.exercise, code=world.exercise.solution_code, state="failed")
+    assert Submission.objects.filter(user=demo).exists()
+    folders = [SWEEP_SHOTS / "docs"] + ([DOCS] if os.environ.get("DOCS_SCREENSHOTS") else [])
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def shoot(tab, name: str) -> None:
+        for folder in folders:
+            tab.screenshot(path=str(folder / f"{name}.png"))
+
+    def tab_as(user, width: int, scheme: str):
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport={"width": width, "height": 760 if width > 400 else 800},
+            color_scheme=scheme,
+        )
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+            context.add_cookies(
+                [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            )
+        return context.new_page()
+
+    lesson = world.lesson
+    for scheme in SCHEMES:
+        tab = tab_as(demo, 1280, scheme)
+        tab.goto("/")
+        shoot(tab, f"home-{scheme}")
+
+        tab.goto(lesson.get_absolute_url())
+        card = tab.locator(".study-card").nth(1)
+        card.get_by_text("Show answer").click()
+        expect(card.locator(".rating-buttons")).to_be_visible()
+        card.evaluate("(el) => el.scrollIntoView({ block: 'start' })")
+        shoot(tab, f"lesson-answer-{scheme}")
+
+        tab.goto("/study/review/")
+        tab.keyboard.press("Space")
+        expect(tab.locator("#review-session .rating-buttons")).to_be_visible()
+        shoot(tab, f"review-{scheme}")
+
+        tab.goto(world.exercise.get_absolute_url())
+        expect(tab.locator(".test-table")).to_be_visible()
+        tab.locator("#results-title").evaluate("(el) => el.scrollIntoView({ block: 'start' })")
+        shoot(tab, f"exercise-results-{scheme}")
+
+        tab.goto("/study/")
+        shoot(tab, f"progress-{scheme}")
+        tab.context.close()
+
+        tab = tab_as(world.instructor, 1280, scheme)
+        tab.goto(cohort.get_absolute_url())
+        expect(tab.locator("table.heatmap tbody tr")).to_have_count(8)
+        shoot(tab, f"cohort-dashboard-{scheme}")
+        tab.context.close()
+
+        tab = tab_as(world.staff, 1280, scheme)
+        tab.goto(f"/admin/content/card/{world.card.pk}/change/")
+        preview = tab.locator("#id_answer_md-preview")
+        expect(preview).not_to_be_empty()
+        tab.locator("#id_answer_md").evaluate("(el) => el.scrollIntoView({ block: 'start' })")
+        shoot(tab, f"admin-preview-{scheme}")
+        tab.context.close()
+
+    tab = tab_as(demo, 375, "light")
+    tab.goto(lesson.get_absolute_url())
+    card = tab.locator(".study-card").first
+    card.get_by_text("Show answer").click()
+    expect(card.locator(".rating-buttons")).to_be_visible()
+    shoot(tab, "lesson-phone-light")
+    tab.locator(".nav-toggle").click()
+    shoot(tab, "menu-phone-light")
+    tab.context.close()
