@@ -64,7 +64,13 @@ def screenshot(page):
 
     def take(name: str, target=None) -> Path:
         path = SCREENSHOTS / f"{name}.png"
-        (target or page).screenshot(path=str(path), full_page=True)
+        tab = target or page
+        # A full-page shot of a scrolled page draws the sticky header where the window is,
+        # over the content there: take it from the top, then put the scroll back.
+        scrolled = tab.evaluate("() => [scrollX, scrollY]")
+        tab.evaluate("() => scrollTo(0, 0)")
+        tab.screenshot(path=str(path), full_page=True)
+        tab.evaluate("([x, y]) => scrollTo(x, y)", scrolled)
         return path
 
     return take

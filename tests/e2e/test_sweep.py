@@ -273,3 +273,28 @@ def test_screenshots_for_the_docs(browser, live_server, sweep_world, monkeypatch
     tab.locator(".nav-toggle").click()
     shoot(tab, "menu-phone-light")
     tab.context.close()
+
+
+ICON = """() => (document.querySelector("link[rel~=icon]") || {}).href
+  || new URL("/favicon.ico", location.origin).href"""
+
+
+def test_every_kind_of_page_has_a_favicon_that_answers(page, live_server, course_live):
+    """Browsers ask for the page's icon, or /favicon.ico when it names none (the admin, the
+    500 and 503 pages): a 404 there is a console error on every first visit."""
+    from django.template.loader import get_template
+
+    answer = page.request.get("/favicon.ico")
+    assert answer.ok and answer.headers["content-type"].startswith("image/"), answer.status
+    assert answer.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    server_error = get_template("500.html").render({})
+    page.route(
+        "**/render-500/",
+        lambda route: route.fulfill(status=500, content_type="text/html", body=server_error),
+    )
+    for url in ("/", "/no/such/page/", "/admin/login/", "/render-500/"):
+        page.goto(url)
+        icon = page.evaluate(ICON)
+        response = page.request.get(icon)
+        assert response.ok, f"{url}: its icon {icon} answered {response.status}"
+        assert response.headers["content-type"].startswith("image/"), icon
