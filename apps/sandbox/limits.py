@@ -29,8 +29,9 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Limits for one run. `memory_mb` is the address space for Python and the V8 heap for Node
-    (plus the same again for off-heap memory such as Buffers, enforced with RLIMIT_DATA).
+    """Limits for one run. `memory_mb` is the run's whole memory (heaps, Buffers, wasm, native
+    allocations, summed over its processes) on top of the runtime's start-up allowance, measured
+    and enforced by the supervisor (docs/sandbox.md, "Memory"); for Node it is also the V8 heap.
     `processes` counts threads too (RLIMIT_NPROC), including the jail's own process.
     `output_kb` caps stdout and stderr each. `allow_tmp_read` lets Node's permission model read
     and write the private /tmp (Python can always use it). `test_timeout_seconds` is the harness
