@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.study import views
+from apps.study import plan_views, views
 
 app_name = "study"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("review/", views.review, name="review"),
     path("cards/<slug:card_slug>/rate/", views.rate, name="rate"),
+    path("plan/", plan_views.plan, name="plan"),
+    path("plan/update/", plan_views.plan_update, name="plan_update"),
     path("plan/new-cards/", views.new_cards_update, name="new_cards"),
     path("plan/interview-date/", views.interview_date_update, name="interview_date"),
     path("mock/", views.mock_new, name="mock_new"),

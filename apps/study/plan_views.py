@@ -1,0 +1,66 @@
+"""The plan page: the learner's interview date, target and budget, and the day-by-day forecast
+to the date. A full page, or its `plan-body` partial for htmx; the form posts without
+JavaScript too."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.study import clock, plan_selectors, services
+from apps.study.plan_forms import PlanForm, days_off_text
+
+
+def _form_for(page: plan_selectors.PlanPage) -> PlanForm:
+    plan = page.plan
+    return PlanForm(
+        initial={
+            "interview_date": plan.interview_date,
+            "target_pct": page.target_pct,
+            "budget_minutes": plan.budget_minutes,
+            "budget_reviews": plan.budget_reviews,
+            "easy_weekdays": plan.easy_weekdays,
+            "days_off": days_off_text(plan.days_off),
+        }
+    )
+
+
+def _context(request, *, form: PlanForm | None = None) -> dict:
+    page = plan_selectors.plan_page(user=request.user, now=clock.now())
+    return {"page": page, "form": form or _form_for(page), "zone": clock.learner_zone(request.user)}
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def plan(request):
+    template = "study/plan.html#plan-body" if request.htmx else "study/plan.html"
+    return render(request, template, _context(request))
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def plan_update(request):
+    form = PlanForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.study_plan_update(
+            user=request.user,
+            interview_date=data["interview_date"],
+            target_recall=data["target_pct"] / 100,
+            budget_minutes=data["budget_minutes"],
+            budget_reviews=data["budget_reviews"],
+            easy_weekdays=data["easy_weekdays"],
+            days_off=data["days_off"],
+        )
+        if request.htmx:
+            return render(request, "study/plan.html#plan-body", _context(request))
+        messages.success(request, "Plan saved.")
+        return redirect(reverse("study:plan"))
+    template = "study/plan.html#plan-body" if request.htmx else "study/plan.html"
+    return render(request, template, _context(request, form=form))
