@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -138,6 +139,24 @@ def test_a_jail_that_cannot_be_built_is_a_sandbox_error(monkeypatch):
     assert result.verdict == "sandbox_error", result
     assert result.stderr.startswith("the jail could not be built: bwrap:")
     assert result.stdout == ""
+
+
+def test_limits_that_cannot_be_set_are_a_sandbox_error_before_bubblewrap(monkeypatch):
+    # prlimit fails (more descriptors than the kernel allows): bubblewrap never created the
+    # sandbox, which its status channel shows (no line at all), so the program never ran.
+    rlimits = jail_module._rlimits
+
+    def impossible(*args, **kwargs):
+        return [*rlimits(*args, **kwargs), (resource.RLIMIT_NOFILE, 2**40)]
+
+    monkeypatch.setattr(jail_module, "_rlimits", impossible)
+    result = run(language="python", code="print('ran')")
+    assert result.verdict == "sandbox_error", result
+    assert result.stdout == "" and result.exit_code is None
+    if jail_module._util_linux() is not None:
+        assert result.stderr.startswith(
+            "the jail's limits, identity or namespaces could not be set up: prlimit:"
+        ), result.stderr
 
 
 def test_an_unreadable_runtime_is_a_sandbox_error(monkeypatch):
