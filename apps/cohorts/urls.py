@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/leave/", views.leave, name="leave"),
     path("<int:pk>/export/progress.csv", views.export_progress, name="export_progress"),
     path("<int:pk>/export/submissions.csv", views.export_submissions, name="export_submissions"),
+    path("<int:pk>/readiness/", views.readiness, name="readiness"),
+    path("<int:pk>/export/readiness.csv", views.export_readiness, name="export_readiness"),
     path("<int:pk>/learners/<int:user_id>/", views.learner, name="learner"),
     path("<int:pk>/learners/<int:user_id>/remove/", views.learner_remove, name="learner_remove"),
     path(

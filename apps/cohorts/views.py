@@ -276,3 +276,46 @@ def export_submissions(request, pk: int):
             ]  # fmt: skip
 
     return _csv_response(rows(), filename=f"cohort-{cohort.pk}-submissions.csv")
+
+
+# Readiness on the cohort's date (issue 16) -------------------------------------------------
+
+READINESS_COLUMNS = [
+    "learner", "name", "interview_date", "target_pct", "weakest_track_if_plan_followed_pct",
+    "weakest_track_if_stopped_pct", "all_cards_if_plan_followed_pct", "on_track",
+    "behind_points", "memory_model",
+]  # fmt: skip
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def readiness(request, pk: int):
+    """Who is on track for the cohort's interview date. Its own page (the figures take one
+    plan projection per learner), and a partial the dashboard loads."""
+    from apps.cohorts.readiness import cohort_readiness
+
+    cohort = selectors.cohort_get(user=request.user, pk=pk)
+    context = {"cohort": cohort, "readiness": cohort_readiness(cohort=cohort, now=clock.now())}
+    template = "cohorts/readiness.html#readiness" if request.htmx else "cohorts/readiness.html"
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def export_readiness(request, pk: int):
+    from apps.cohorts.readiness import cohort_readiness
+
+    cohort = selectors.cohort_get(user=request.user, pk=pk)
+    report = cohort_readiness(cohort=cohort, now=clock.now())
+
+    def rows():
+        yield READINESS_COLUMNS
+        for r in report.learners:
+            yield [
+                r.username, r.name, report.interview_date.isoformat(), r.target_pct,
+                r.followed_pct, r.stopped_pct, round(100 * r.mean_followed),
+                "yes" if r.on_track else "no", r.behind_points, r.model,
+            ]  # fmt: skip
+
+    return _csv_response(rows(), filename=f"cohort-{cohort.pk}-readiness.csv")
