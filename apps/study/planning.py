@@ -26,7 +26,7 @@ PREP_WINDOW_DAYS = 3  # the last days before the date aim at the target itself
 # Predictions carry error (a fitted model's RMSE over bins on held-out reviews is a few
 # points): the plan aims this much above the learner's target, so the target holds for their
 # true memory, not only for the model's. Tuned in `simulate_learners` (docs in the module).
-SAFETY_MARGIN = 0.06
+SAFETY_MARGIN = 0.045
 TARGET_DEFAULT = 0.9
 TARGET_MIN, TARGET_MAX = 0.80, 0.97
 EASY_DAY_LOAD = 0.5  # an easy day holds half the budget
