@@ -46,8 +46,9 @@ def test_latest_day_rule_pulls_a_review_before_the_date():
 
 def test_latest_day_rule_keeps_the_target_inside_the_last_days():
     aim = planning.aimed_recall(0.9)
-    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=4, target=0.9)
-    assert due < 4
+    assert memory.retrievability(W, 10.0, 5) < aim
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=5, target=0.9)
+    assert 5 - planning.PREP_WINDOW_DAYS < due < 5
     assert memory.retrievability(W, 10.0, due) == pytest.approx(aim, abs=1e-6)
 
 
