@@ -207,8 +207,8 @@ def split(items: Sequence[Item], held_out: float = 0.2) -> tuple[list[Item], lis
 
 BASE_SOURCES = frozenset({"review", "lesson"})  # ratings the learner gives directly
 OPTIONAL_SOURCES = ("mock", "exercise")  # derived ratings: in only if they help
-MIN_TRAIN_ITEMS = 80
-MIN_TEST_ITEMS = 30
+MIN_TRAIN_ITEMS = 64
+MIN_TEST_ITEMS = 24
 
 
 @dataclass

@@ -120,3 +120,23 @@ def test_test_names_are_read_from_both_harnesses():
         "adds negative numbers",
         "adding zero changes nothing",
     ]
+
+
+def test_the_demo_learner_gets_a_history_a_cohort_and_memory_fits(
+    instructor, course_small, password
+):
+    from apps.accounts.services import user_create
+    from apps.study.models import MemoryFit
+
+    demo_learner = user_create(username="learner", password=password)
+    seed("--learners", "3", "--instructor", instructor.username)
+
+    cohort = Cohort.objects.get(instructor=instructor, name="Demo cohort")
+    assert cohort.memberships.filter(user=demo_learner).exists()
+    assert ReviewLog.objects.filter(user=demo_learner).count() > 4 * len(course_small.cards)
+    assert MemoryFit.objects.filter(user__isnull=True).count() == 1
+    assert MemoryFit.objects.filter(user=demo_learner).count() == 1
+    assert MemoryFit.objects.filter(user__isnull=False).count() == 4  # every member, kept
+
+    seed("--learners", "3", "--instructor", instructor.username)  # make run, again
+    assert MemoryFit.objects.count() == 5  # nothing refitted

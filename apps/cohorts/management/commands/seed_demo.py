@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--learners", type=int, default=12)
-        parser.add_argument("--days", type=int, default=30, help="days of history")
+        parser.add_argument(
+            "--days", type=int, default=90, help="days of history (enough for memory fits)"
+        )
         parser.add_argument("--cohort", default=DEMO_COHORT, help="cohort name")
         parser.add_argument(
             "--instructor",
@@ -32,6 +34,17 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--force", action="store_true", help="run even with DEBUG off (benchmarks)"
+        )
+        parser.add_argument(
+            "--learner",
+            default="learner",
+            help="an existing account to give 90 days of history and a place in the cohort "
+            "(the demo learner; skipped when missing)",
+        )
+        parser.add_argument(
+            "--no-fits",
+            action="store_true",
+            help="skip fitting memory models (population and each member)",
         )
 
     def handle(self, *args, **options):
@@ -70,6 +83,7 @@ class Command(BaseCommand):
                 f"{instructor.username} already has “{summary.cohort.name}” "
                 f"({summary.learners} learners): nothing to do (--reset replaces it)."
             )
+            self._demo_learner_and_fits(summary.cohort, options, again=True)
             return
         self.stdout.write(
             self.style.SUCCESS(
@@ -78,4 +92,28 @@ class Command(BaseCommand):
                 f"{summary.submissions:,} exercise runs in {time.monotonic() - started:.1f} s. "
                 f"Join code {summary.cohort.join_code_display}."
             )
+        )
+        self._demo_learner_and_fits(summary.cohort, options)
+
+    def _demo_learner_and_fits(self, cohort, options, again: bool = False) -> None:
+        from apps.cohorts.demo import demo_learner_history, demo_memory_fits
+        from apps.study.models import MemoryFit
+
+        User = get_user_model()
+        learner = User.objects.filter(username=options["learner"]).first()
+        written = 0
+        if learner is not None and not (learner.is_instructor or learner.is_staff):
+            written = demo_learner_history(user=learner, cohort=cohort)
+            if written:
+                self.stdout.write(f"{learner.username}: {written:,} reviews over 90 days.")
+        if options["no_fits"]:
+            return
+        if again and not written and MemoryFit.objects.filter(user__isnull=True).exists():
+            return  # fitted on an earlier run; the nightly job keeps them current
+        started = time.monotonic()
+        population, own, members = demo_memory_fits(cohort=cohort)
+        self.stdout.write(
+            f"Memory models: population fit {'adopted' if population else 'kept'}; "
+            f"{own} of {members} members use their own fit "
+            f"({time.monotonic() - started:.1f} s)."
         )
