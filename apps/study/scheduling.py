@@ -69,26 +69,28 @@ def review(
     aim: Aim = DEFAULT_AIM,
     duration_ms: int | None = None,
 ) -> FsrsCard:
-    """FSRS with the learner's parameters, then the plan's latest-day rule: a next review that
-    would land after the interview, with recall on the day below the target, is brought
-    forward to the last moment recall is still at the target."""
+    """FSRS with the learner's parameters; before an interview date, the plan's rule decides
+    when a card in the Review state comes back (planning.latest_due_day: spaced at 80 % until
+    the last days, then on the latest day that keeps the target on the date). Learning steps
+    and the time after the date follow FSRS's ordinary schedule."""
     after, _ = scheduler_for(aim.parameters).review_card(
         fsrs_card, Rating(rating), review_datetime=now, review_duration=duration_ms
     )
     if aim.interview is None or after.state != State.Review or now >= aim.interview:
         return after
-    if after.due <= aim.interview or after.stability is None:
+    if after.stability is None:
         return after
+    date_day = (aim.interview - now).total_seconds() / 86_400
     days = planning.latest_due_day(
         aim.parameters,
         stability=after.stability,
         last_day=0.0,
-        date_day=(aim.interview - now).total_seconds() / 86_400,
+        date_day=date_day,
         target=aim.target,
     )
-    earlier = now + timedelta(days=days)
-    if earlier < after.due:
-        after.due = earlier
+    ordinary = planning.ordinary_due(aim.parameters, stability=after.stability, last_day=0.0)
+    if abs(days - ordinary) > 1e-9:  # the rule moved it; else keep FSRS's own rounding
+        after.due = now + timedelta(days=days)
     return after
 
 

@@ -134,13 +134,19 @@ def test_review_record_brings_a_review_forward_to_keep_the_target_on_the_date(
 
     assert ordinary.state_after["due"]
     assert ordinary_due - ordinary.reviewed_at > timedelta(days=10)
-    # With the date 7 days away and a 97 % target, the next review comes before the date,
-    # at the last moment recall is still 97 %.
+    # With the date a week away, the next review follows the plan's rule, not FSRS's ordinary
+    # interval (which would land after the date).
+    from apps.study.selectors import study_aim
+
+    aim = study_aim(user=learner, now=clock.current)
+    date_day = (aim.interview - clock.current).total_seconds() / 86_400
+    expected = planning.latest_due_day(
+        memory.DEFAULT_PARAMETERS, stability=state.stability, last_day=0.0,
+        date_day=date_day, target=0.97,
+    )  # fmt: skip
     days = (state.due - clock.current).total_seconds() / 86_400
-    assert days < 7
-    recall = memory.retrievability(memory.DEFAULT_PARAMETERS, state.stability, days)
-    assert recall == pytest.approx(0.97, abs=0.01)
-    assert planning.TARGET_MAX == 0.97
+    assert days == pytest.approx(expected, abs=1e-6)
+    assert days < date_day
 
 
 def test_the_review_queue_stops_at_todays_budget(learner, course, clock):
