@@ -159,8 +159,9 @@ def run() -> list[Table]:
     highest = portal["mean_recall_on_date"] >= max(
         base["mean_recall_on_date"], opt["mean_recall_on_date"]
     )
-    fit_share = fitted["policies"]["portal"]["share_fit_better_than_population"]
-    judged = fitted["policies"]["portal"]["learners_judged_for_fit"]
+    fitted_portal = fitted["policies"]["portal"]
+    fit_share = fitted_portal["share_fit_better_than_population"]
+    judged = fitted_portal["learners_judged_for_fit"]
     mae = portal["forecast_mae"]
     time_ratio = page["seconds"]["large"] / page["seconds"]["small"]
     same_queries = page["queries"]["small"] == page["queries"]["large"]
@@ -204,8 +205,25 @@ def run() -> list[Table]:
         ),
         Table(
             title=f"Own fit vs population fit ({FIT_LEARNERS} learners, {FIT_DAYS} days)",
-            columns=["learners with >= 400 reviews", "adopted fit predicts them better"],
-            rows=[[str(judged), "-" if fit_share is None else f"{fit_share:.0%}"]],
+            columns=["learners", "count", "adopted fit predicts them better"],
+            rows=[
+                [
+                    ">= 400 reviews, true memory unlike the population's",
+                    str(judged),
+                    "-" if fit_share is None else f"{fit_share:.0%}",
+                ],
+                [
+                    ">= 400 reviews, all",
+                    str(fitted_portal["learners_with_400_reviews"]),
+                    "-"
+                    if fitted_portal["share_fit_better_than_population_all"] is None
+                    else f"{fitted_portal['share_fit_better_than_population_all']:.0%}",
+                ],
+            ],
+            notes=[
+                "unlike: their true parameters predict their held-out reviews >= 2 % better "
+                "(log loss) than the population fit does"
+            ],
             goal=">= 80 % of them",
             goal_met=fit_share is not None and fit_share >= 0.8,
         ),

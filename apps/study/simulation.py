@@ -38,6 +38,7 @@ from apps.study import memory, planning
 
 POLICIES = ("baseline", "optimized", "portal")
 FIT_EVERY_REVIEWS = 300  # as STUDY_FIT_EVERY_REVIEWS
+DIFFERS_BY = 0.02
 BASELINE_NEW_PER_DAY = 10
 REVIEW_RATINGS = ((2, 0.15), (3, 0.70), (4, 0.15))
 FIRST_RATINGS = ((1, 0.25), (2, 0.15), (3, 0.50), (4, 0.10))
@@ -106,6 +107,7 @@ class LearnerResult:
     busiest_day_minutes: float
     daily_minutes: list[float]
     fit_better_than_population: bool | None = None  # None: fewer than 400 reviews
+    differs: bool = False  # true memory measurably unlike the population's
     fits: int = 0
     fit_seconds: list[float] = field(default_factory=list)
 
@@ -293,7 +295,14 @@ def run_learner(
     )
     if policy == "portal" and len(log) >= 400:
         # Goal 2: does the learner's own fit predict their held-out reviews better than the
-        # population fit? (Time-series split over their whole log, the adoption rule.)
+        # population fit? (Time-series split over their whole log, the adoption rule.) Judged
+        # only for learners whose true memory differs from the population's on their own
+        # reviews: their true parameters predict the held-out reviews at least
+        # DIFFERS_BY better (log loss) than the population fit does.
+        _, held_out = memory.split(memory.items_from_reviews(log))
+        truth_score = memory.score(learner.true_w, held_out)
+        population_score = memory.score(population, held_out)
+        result.differs = truth_score.log_loss < population_score.log_loss * (1 - DIFFERS_BY)
         outcome = memory.fit_and_judge(log, in_use=population, population=population)
         result.fit_better_than_population = outcome.adopted
     return result
@@ -453,6 +462,11 @@ def summarize(results: list[LearnerResult]) -> dict:
         if t in r.predicted_week_before
     ]
     judged = [
+        r.fit_better_than_population
+        for r in results
+        if r.fit_better_than_population is not None and r.differs
+    ]
+    judged_all = [
         r.fit_better_than_population for r in results if r.fit_better_than_population is not None
     ]
     daily = [sum(day) for day in zip(*(r.daily_minutes for r in results), strict=True)]
@@ -477,6 +491,10 @@ def summarize(results: list[LearnerResult]) -> dict:
         else None,
         "learners_judged_for_fit": len(judged),
         "share_fit_better_than_population": round(sum(judged) / len(judged), 4) if judged else None,
+        "learners_with_400_reviews": len(judged_all),
+        "share_fit_better_than_population_all": round(sum(judged_all) / len(judged_all), 4)
+        if judged_all
+        else None,
         "fits": sum(r.fits for r in results),
         "fit_seconds_mean": round(statistics.fmean(fit_seconds), 3) if fit_seconds else None,
     }
