@@ -3,7 +3,7 @@ change only through review_record, so nothing here edits them."""
 
 from django.contrib import admin
 
-from apps.study.models import CardState, MockInterview, ReviewLog, StudyPlan
+from apps.study.models import CardState, MemoryFit, MockInterview, ReviewLog, StudyPlan
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,7 +33,10 @@ class ReviewLogAdmin(ReadOnlyAdmin):
 
 @admin.register(StudyPlan)
 class StudyPlanAdmin(ReadOnlyAdmin):
-    list_display = ("user", "new_cards_per_day", "interview_date")
+    list_display = (
+        "user", "new_cards_per_day", "interview_date", "target_recall", "budget_minutes",
+        "budget_reviews",
+    )  # fmt: skip
     search_fields = ("user__username",)
 
 
@@ -41,3 +44,17 @@ class StudyPlanAdmin(ReadOnlyAdmin):
 class MockInterviewAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "seconds_per_question", "finished_at")
     search_fields = ("user__username",)
+
+
+@admin.register(MemoryFit)
+class MemoryFitAdmin(ReadOnlyAdmin):
+    """Every fit, adopted or not, with its held-out scores: why a learner is scheduled so."""
+
+    list_display = (
+        "created_at", "user", "adopted", "reviews", "test_items", "log_loss",
+        "previous_log_loss", "population_log_loss", "rmse_bins", "seconds",
+    )  # fmt: skip
+    list_filter = ("adopted",)
+    search_fields = ("user__username", "note")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"

@@ -645,19 +645,26 @@ def readiness(
     moment = max(clock.local_moment(user=user, day=interview_date, at=INTERVIEW_TIME), now)
     per_track: dict[int, list] = defaultdict(list)
     tracks: dict[int, Track] = {}
-    sched = scheduling.scheduler()
+    from apps.study.fits import memory_in_use
+
+    parameters = memory_in_use(user=user).parameters
+    sched = scheduling.scheduler_for(tuple(parameters))
     for card in cards:
         track = card.lesson.track
         tracks[track.pk] = track
         state = states.get(card.pk)
         fsrs_card = scheduling.fsrs_card_load(state.fsrs) if state is not None else None
-        before = scheduling.retrievability_at(fsrs_card=fsrs_card, moment=moment)
+        before = scheduling.retrievability_at(
+            fsrs_card=fsrs_card, moment=moment, parameters=parameters
+        )
         reviewed, _ = sched.review_card(
             fsrs_card or scheduling.fsrs_card_new(card_id=card.pk, now=now),
             scheduling.Rating.Good,
             review_datetime=now,
         )
-        after = scheduling.retrievability_at(fsrs_card=reviewed, moment=moment)
+        after = scheduling.retrievability_at(
+            fsrs_card=reviewed, moment=moment, parameters=parameters
+        )
         per_track[track.pk].append((card, state, before, after))
 
     result = []
