@@ -56,7 +56,7 @@
   }
 
   var pending = 0;
-  function soon() { clearTimeout(pending); pending = setTimeout(complete, 50); }
+  function soon() { cancelAnimationFrame(pending); pending = requestAnimationFrame(complete); }
   window.addEventListener("load", soon);
   window.addEventListener("resize", soon);
   document.addEventListener("formset:added", soon);

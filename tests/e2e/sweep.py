@@ -23,9 +23,7 @@ AXE_DISABLED: dict[str, str] = {}
 LOOK = """
 async () => {
   // A resize or a colour-scheme change lays out, fires resize handlers, then paints: wait for it.
-  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 60)));
-  // and let colour transitions end (a button caught mid-way from light to dark fails contrast).
-  await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));
+  await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
   const MARKERS = /\\{\\{|\\}\\}|\\{%|%\\}|\\{#|#\\}/;
   const leaked = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -67,6 +65,8 @@ async () => {
 
 AXE_RUN = """
 async ([tags, disabled]) => {
+  // Let colour transitions end: a button caught mid-way from light to dark fails contrast.
+  await Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null)));
   const rules = {};
   for (const id of disabled) rules[id] = { enabled: false };
   const result = await axe.run(document, {

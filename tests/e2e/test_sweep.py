@@ -51,6 +51,7 @@ AXE_AT = {(1280, "light"), (375, "dark")}
 REAL_LESSON = "js-choosing-async-style"
 LONG_NAME = "Ada Augusta King-Noel, Countess of Lovelace"
 SWEEP_SHOTS = SCREENSHOTS / "sweep"
+UNKNOWN = "a URL with parameters the sweep cannot build: add it to tests/security/object_urls.py"
 
 
 @dataclass
@@ -77,6 +78,9 @@ def _pages_of(world: World, role: str) -> tuple[list[Page], dict[str, str]]:
     not_pages: dict[str, str] = {}
     for route in all_routes():
         entry = OBJECT_URLS.get(route.key)
+        if route.is_parameterised and entry is None:
+            not_pages[route.key] = UNKNOWN  # test_idor fails for it too, saying where to add it
+            continue
         url = route_reverse(route, entry.kwargs(world) if entry else {})
         if entry and entry.htmx:
             not_pages[route.key] = "an htmx fragment, seen inside its page"
@@ -127,8 +131,12 @@ def sweep_world(transactional_db, monkeypatch, tmp_path) -> World:
     return world
 
 
-def _sweep_role(browser, live_server, world, role, problems: Problems) -> int:
-    pages, _ = _pages_of(world, role)
+def _sweep_role(browser, live_server, world, role, problems: Problems, spent: dict) -> int:
+    pages, not_pages = _pages_of(world, role)
+    spent.setdefault("pages", {})[role] = len(pages)
+    for key, what in not_pages.items():
+        if what == UNKNOWN:
+            problems.add(f"{role} {key}", what)
     context = _context_for(browser, live_server, world, role)
     tab = context.new_page()
     watcher = Watcher(tab)
@@ -138,7 +146,9 @@ def _sweep_role(browser, live_server, world, role, problems: Problems) -> int:
             watcher.expect_document(urlsplit(page.url).path, page.status)
             tab.set_viewport_size({"width": 1280, "height": HEIGHT})
             tab.emulate_media(color_scheme="light")
+            mark = time.monotonic()
             response = tab.goto(page.url, wait_until="load")
+            spent["load"] += time.monotonic() - mark
             assert response is not None, page.url
             label = f"{role} {page.url}"
             if response.status != page.status:
@@ -148,15 +158,21 @@ def _sweep_role(browser, live_server, world, role, problems: Problems) -> int:
                 for scheme in SCHEMES:
                     tab.emulate_media(color_scheme=scheme)
                     where = f"{label} @{width}px {scheme}"
+                    mark = time.monotonic()
                     look(tab, where, problems)
+                    spent["look"] += time.monotonic() - mark
                     if (width, scheme) in AXE_AT:
+                        mark = time.monotonic()
                         axe(tab, where, problems)
+                        spent["axe"] += time.monotonic() - mark
                     looked += 1
                 folder = SWEEP_SHOTS / f"{role}-{width}"
                 folder.mkdir(parents=True, exist_ok=True)
                 tab.emulate_media(color_scheme="light")
                 tab.evaluate("() => window.scrollTo(0, 0)")
+                mark = time.monotonic()
                 tab.screenshot(path=str(folder / f"{_shot_name(page.landed)}.png"), full_page=True)
+                spent["screenshot"] += time.monotonic() - mark
             for error in watcher.drain():
                 problems.add(label, error)
     finally:
@@ -169,10 +185,16 @@ def test_every_page_for_every_role_width_and_scheme(browser, live_server, sweep_
     problems = Problems()
     started = time.monotonic()
     looked = {}
+    spent = dict.fromkeys(("load", "look", "axe", "screenshot"), 0.0)
     for role in ROLES:
-        looked[role] = _sweep_role(browser, live_server, sweep_world, role, problems)
+        looked[role] = _sweep_role(browser, live_server, sweep_world, role, problems, spent)
     elapsed = time.monotonic() - started
-    print(f"\nsweep: {looked} page looks in {elapsed:.0f} s; axe rules: {problems.axe_rules}")
+    pages = spent.pop("pages")
+    split = ", ".join(f"{part} {seconds:.0f} s" for part, seconds in spent.items())
+    print(
+        f"\nsweep: {len(all_routes())} resolver URLs; distinct pages per role {pages}; "
+        f"{sum(looked.values())} looks (page x width x scheme) in {elapsed:.0f} s ({split})"
+    )
     (SWEEP_SHOTS / "problems.txt").write_text(problems.by_rule() or "none\n")
     assert not problems, problems.report()
 

@@ -137,6 +137,8 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     ),
     "cohorts:refresh": ObjectURL(lambda w: {"pk": w.cohort.pk}, methods=("post",), **COHORT),
     "cohorts:export_progress": ObjectURL(lambda w: {"pk": w.cohort.pk}, **COHORT),
+    "cohorts:readiness": ObjectURL(lambda w: {"pk": w.cohort.pk}, **COHORT),
+    "cohorts:export_readiness": ObjectURL(lambda w: {"pk": w.cohort.pk}, **COHORT),
     "cohorts:export_submissions": ObjectURL(lambda w: {"pk": w.cohort.pk}, **COHORT),
     "cohorts:learner": ObjectURL(lambda w: {"pk": w.cohort.pk, "user_id": w.learner.pk}, **COHORT),
     "cohorts:learner_remove": ObjectURL(

@@ -53,6 +53,8 @@ GET_ONLY = {
     "cohorts:submission",
     "cohorts:export_progress",
     "cohorts:export_submissions",
+    "cohorts:readiness",
+    "cohorts:export_readiness",
     # Django's own GET-only views.
     "accounts:password_change_done",
     "admin:password_change_done",

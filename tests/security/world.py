@@ -24,7 +24,7 @@ from apps.cohorts.models import Cohort, CohortStats
 from apps.content.models import Card, Exercise, Lesson, Track
 from apps.exercises.models import GiveUp, Submission, TestResult
 from apps.study import services as study_services
-from apps.study.models import CardState, MockInterview, ReviewLog, StudyPlan
+from apps.study.models import CardState, MemoryFit, MockInterview, ReviewLog, StudyPlan
 from tests.exercises.factories import exercise_make
 from tests.security.inert import PAYLOADS
 from tests.study.factories import CardFactory, LessonFactory, TrackFactory
@@ -208,6 +208,16 @@ def _cohort_stats(cohort: Cohort) -> CohortStats:
     return CohortStats.objects.get(cohort=cohort)
 
 
+def _memory_fit(user) -> MemoryFit:
+    from django.utils import timezone
+
+    fit, _ = MemoryFit.objects.get_or_create(
+        user=user,
+        defaults={"created_at": timezone.now(), "parameters": [0.2] * 21, "reviews": 1},
+    )
+    return fit
+
+
 # One object of each model the admin shows, for its object URLs (change, delete, history...).
 # A model registered in the admin without an entry here fails the IDOR coverage test.
 ADMIN_OBJECTS = {
@@ -221,6 +231,7 @@ ADMIN_OBJECTS = {
     "study.reviewlog": lambda w: ReviewLog.objects.filter(user=w.learner).first(),
     "study.studyplan": lambda w: StudyPlan.objects.get(user=w.learner),
     "study.mockinterview": lambda w: w.mock,
+    "study.memoryfit": lambda w: _memory_fit(w.learner),
     "exercises.submission": lambda w: w.submission,
     "exercises.giveup": lambda w: GiveUp.objects.get(user=w.learner),
     "cohorts.cohort": lambda w: w.cohort,
