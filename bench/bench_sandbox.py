@@ -281,7 +281,10 @@ def _child_main(var_dir: Path) -> None:
     for track in source.iterdir():
         if track.is_dir() and track.name != "exercises":
             (content / track.name).symlink_to(track, target_is_directory=True)
-    (content / "exercises" / EXERCISE).symlink_to(source / "exercises" / EXERCISE)
+    # Every exercise: lessons' code blocks name the exercises they are graded against.
+    for folder in (source / "exercises").iterdir():
+        if folder.is_dir():
+            (content / "exercises" / folder.name).symlink_to(folder, target_is_directory=True)
     content_import(root=content)
     exercise = Exercise.objects.get(slug=EXERCISE)
     code = exercise.solution_code

@@ -646,7 +646,7 @@ def build_ahead() -> None:
     global _next_shape
     job, _next_shape = _next_shape, None
     if job is not None:
-        _refill(job)
+        _refill(job, await_reported=True)
 
 
 def _remember_shape(job: Job) -> None:
@@ -685,7 +685,7 @@ def _claim_standby(job: Job) -> tuple[_Standby | None, _Standby | None]:
     return standby, None
 
 
-def _refill(job: Job) -> None:
+def _refill(job: Job, *, await_reported: bool = False) -> None:
     global _standby
     with _warm_lock:
         if _standby is not None or not _keep_warm:
@@ -695,7 +695,8 @@ def _refill(job: Job) -> None:
             if is_root():
                 slot = slots.acquire(timeout=0)  # never wait for a slot just to prepare
             spawned = _spawn(job, slot, ahead=True)
-            _await_sandbox_process(spawned)
+            if await_reported:  # build_ahead(): off the learner's path, so worth the wait
+                _await_sandbox_process(spawned)
         except (SandboxUnavailable, OSError) as exc:
             logger.info("no jail built ahead: %s", exc)
             if slot is not None:
@@ -705,10 +706,12 @@ def _refill(job: Job) -> None:
 
 
 def _await_sandbox_process(spawned: _Spawned, timeout: float = 10.0) -> None:
-    """Wait until bubblewrap reports its sandbox process (`child-pid`). Until bubblewrap's
-    monitor has let that process go on, the process waits on an eventfd with no death signal
-    set: a worker killed in that moment would leave it waiting forever. Reported, the window
-    is a few instructions wide. Off the learner's path (the jail is built between runs)."""
+    """Wait until bubblewrap's sandbox process has been let go on by its monitor. Until then it
+    waits on an eventfd with no death signal set, and a worker killed in that moment (together
+    with the monitor, by its death signal) would leave it waiting forever. The monitor reports
+    the process (`child-pid`) just before it lets it go, and writing that line can hand the CPU
+    to this worker before the monitor's next step: so wait until the process has closed that
+    eventfd, its own first step once let go (seen in /proc/PID/fd). Off the learner's path."""
     deadline = time.monotonic() + timeout
     while _Status.parse(spawned.status_seen).child_pid is None:
         remaining = deadline - time.monotonic()
@@ -718,6 +721,20 @@ def _await_sandbox_process(spawned: _Spawned, timeout: float = 10.0) -> None:
         if not chunk:
             return
         spawned.status_seen += chunk
+    pid = _Status.parse(spawned.status_seen).child_pid
+    while time.monotonic() < deadline:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+            waiting = False
+            for fd in descriptors:
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    waiting = waiting or target == "anon_inode:[eventfd]"
+        except OSError:
+            return  # gone: nothing left to wait for
+        if not waiting:
+            return
+        time.sleep(0.0005)
 
 
 def _waiting(pid: int) -> bool:

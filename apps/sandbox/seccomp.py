@@ -20,6 +20,7 @@ another one).
 from __future__ import annotations
 
 import errno
+import platform
 import struct
 from collections.abc import Iterable
 
@@ -29,7 +30,7 @@ _SOCK_FILTER = struct.Struct("=HBBI")
 # Instruction classes and fields (linux/bpf_common.h)
 BPF_LD, BPF_JMP, BPF_RET, BPF_ALU = 0x00, 0x05, 0x06, 0x04
 BPF_W, BPF_ABS, BPF_K = 0x00, 0x20, 0x00
-BPF_JEQ, BPF_JGE, BPF_JSET = 0x10, 0x30, 0x40
+BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET = 0x10, 0x20, 0x30, 0x40
 
 # Return values (linux/seccomp.h)
 SECCOMP_RET_KILL_PROCESS = 0x80000000
@@ -397,6 +398,36 @@ def _load(offset: int) -> tuple[int, int, int, int]:
     return _stmt(BPF_LD | BPF_W | BPF_ABS, offset)
 
 
+def _runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted numbers as runs of consecutive values, (first, last)."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and runs[-1][1] == number - 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return [(first, last) for first, last in runs]
+
+
+def _returns_for(numbers: Iterable[int], value: int) -> list[tuple[int, int, int, int]]:
+    """Instructions that return `value` when A (the syscall number) is one of `numbers`, and
+    otherwise fall through with A unchanged. Consecutive numbers are tested as one range, so
+    the program stays short (the kernel compiles and analyses it at every run's start)."""
+    runs = _runs(numbers)
+    # Each run is one JEQ, or a JGE + JGT pair; all jump forward to one shared return.
+    length = sum(1 if first == last else 2 for first, last in runs)
+    section: list[tuple[int, int, int, int]] = []
+    for first, last in runs:
+        to_return = length - len(section)  # from the instruction after this one to the RET
+        if first == last:
+            section.append(_jump(BPF_JMP | BPF_JEQ | BPF_K, first, to_return, 0))
+        else:
+            section.append(_jump(BPF_JMP | BPF_JGE | BPF_K, first, 0, 1))
+            section.append(_jump(BPF_JMP | BPF_JGT | BPF_K, last, 0, to_return - 1))
+    # Not matched: jump over the return.
+    return [*section, _stmt(BPF_JMP | BPF_JA, 1), _ret(value)]
+
+
 def _arch_block(arch: str) -> list[tuple[int, int, int, int]]:
     """Rules for one architecture; entered with nothing useful in A, ends in a return."""
     column = ARCHES[arch][1]
@@ -414,10 +445,7 @@ def _arch_block(arch: str) -> list[tuple[int, int, int, int]]:
         block += [_jump(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 0, 1), eperm]
     # Allowed calls first, the most frequent at the top (the kernel also caches the answer for
     # calls whose answer does not depend on the arguments).
-    for name in ALLOWED:
-        number = nr(name)
-        if number is not None:
-            block += [_jump(BPF_JMP | BPF_JEQ | BPF_K, number, 0, 1), allow]
+    block += _returns_for((n for name in ALLOWED if (n := nr(name)) is not None), SECCOMP_RET_ALLOW)
     # clone3 keeps its flags in a struct the filter cannot read: ENOSYS makes libc fall back to
     # clone(2), whose flags are an argument.
     block += [_jump(BPF_JMP | BPF_JEQ | BPF_K, nr("clone3"), 0, 1), enosys]
@@ -448,10 +476,8 @@ def _arch_block(arch: str) -> list[tuple[int, int, int, int]]:
     for name in ("socket", "socketpair"):
         block += [_jump(BPF_JMP | BPF_JEQ | BPF_K, nr(name), 0, len(check_family))]
         block += check_family
-    for name in DENIED:
-        number = nr(name)
-        if number is not None:
-            block += [_jump(BPF_JMP | BPF_JEQ | BPF_K, number, 0, 1), eperm]
+    denied = (n for name in DENIED if (n := nr(name)) is not None)
+    block += _returns_for(denied, SECCOMP_RET_ERRNO | errno.EPERM)
     block.append(enosys)
     return block
 
@@ -483,11 +509,19 @@ def pack(program: list[tuple[int, int, int, int]]) -> bytes:
 _PROGRAM_BYTES: bytes | None = None
 
 
+def native_arches() -> tuple[str, ...]:
+    """The worker's own architecture: the jail runs its binaries, so a call made under any other
+    (the 32-bit compat entry points included) is an attack, and the filter kills it."""
+    machine = platform.machine()
+    return (machine,) if machine in ARCHES else tuple(ARCHES)
+
+
 def program_bytes() -> bytes:
-    """The packed filter bubblewrap expects on its --seccomp descriptor (built once)."""
+    """The packed filter bubblewrap expects on its --seccomp descriptor (built once, for this
+    machine's architecture: a shorter program is faster to load at every run's start)."""
     global _PROGRAM_BYTES
     if _PROGRAM_BYTES is None:
-        _PROGRAM_BYTES = pack(build_program())
+        _PROGRAM_BYTES = pack(build_program(native_arches()))
     return _PROGRAM_BYTES
 
 

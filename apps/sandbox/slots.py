@@ -38,6 +38,8 @@ class Slot:
 
     def release(self) -> None:
         if self.fd >= 0:
+            with contextlib.suppress(OSError):
+                os.pwrite(self.fd, _CLEAN, 0)
             os.close(self.fd)  # closing drops the flock
             self.fd = -1
 
@@ -85,10 +87,28 @@ def acquire(timeout: float = ACQUIRE_TIMEOUT_SECONDS) -> Slot:
             except BlockingIOError:
                 os.close(fd)
                 continue
-            return Slot(index, base + index, fd)
+            slot = Slot(index, base + index, fd)
+            _sweep_if_abandoned(slot)
+            return slot
         if time.monotonic() >= deadline:
             raise SandboxUnavailable(f"all {count} sandbox slots stayed busy for {timeout:.0f} s")
         time.sleep(0.05)
+
+
+# The first byte of a slot's lock file: written "1" when the slot is taken, "0" when it is given
+# back. A "1" found when taking it means its last holder died holding it (a worker killed while
+# a jail of its own was starting, say), so something may still run as its uid.
+_HELD, _CLEAN = b"1", b"0"
+
+
+def _sweep_if_abandoned(slot: Slot) -> None:
+    try:
+        abandoned = os.pread(slot.fd, 1, 0) == _HELD
+        os.pwrite(slot.fd, _HELD, 0)
+    except OSError:
+        return
+    if abandoned:
+        kill_leftovers(slot.uid)
 
 
 def proc_statuses() -> Iterator[tuple[int, str]]:

@@ -157,10 +157,11 @@ def test_keep_warm_off_tears_down_the_waiting_jail_and_its_box():
 def test_the_waiting_jail_dies_with_its_worker_process():
     script = textwrap.dedent("""
         import sys, time
-        from apps.sandbox import keep_warm, run
+        from apps.sandbox import build_ahead, keep_warm, run
         from apps.sandbox import jail
-        keep_warm()
+        keep_warm(after_each_run=False)  # as the grading task does
         assert run(language="python", code="print(1)").verdict == "ok"
+        build_ahead()
         slot = jail._standby.slot
         print(jail.standby_pid(), slot.uid if slot else -1, jail._standby.spawned.box, flush=True)
         time.sleep(60)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import resource
+import signal
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from apps.sandbox import Limits, RunResult, SandboxUnavailable, grade, preflight, run, slots
 from apps.sandbox import checks as preflight_module
 from apps.sandbox import jail as jail_module
+from apps.sandbox.paths import is_root
 from apps.sandbox.runtimes import Layout, Mount, get_runtime
 
 pytestmark = pytest.mark.sandbox
@@ -249,3 +252,27 @@ def test_the_spawn_chain_sets_limits_and_drops_every_group():
     nofile, core, groups, not_root = result.stdout.split()
     assert (nofile, core, not_root) == ("40", "0", "True")
     assert int(groups) <= 1, "no supplementary groups of the worker reach the jail"
+
+
+def test_a_slot_whose_holder_died_is_swept_before_it_is_used_again(monkeypatch):
+    # A worker killed while it held a slot (its jail still starting, say) leaves the slot's lock
+    # marked taken; the next run that takes the slot first kills what still runs as its uid.
+    if not is_root():
+        return  # a non-root worker has no slots: the jail runs as the worker's own uid
+    slot = slots.acquire(timeout=5)
+    index, uid = slot.index, slot.uid
+    leftover = subprocess.Popen(["sleep", "60"], user=uid, group=uid, extra_groups=[])
+    try:
+        os.close(slot.fd)  # the holder dies: the lock is dropped, "taken" stays written
+        slot.fd = -1
+        monkeypatch.setattr(slots.random, "randrange", lambda count: index)
+        again = slots.acquire(timeout=5)
+        try:
+            assert again.uid == uid
+            assert leftover.wait(timeout=5) == -signal.SIGKILL
+            assert slots.processes_of_uid(uid) == []
+        finally:
+            again.release()
+    finally:
+        leftover.kill()
+        leftover.wait()

@@ -44,6 +44,8 @@ def evaluate(program: bytes, data: bytes) -> int:
                 taken = accumulator == k
             elif operation == seccomp.BPF_JGE:
                 taken = accumulator >= k
+            elif operation == seccomp.BPF_JGT:
+                taken = accumulator > k
             elif operation == seccomp.BPF_JSET:
                 taken = bool(accumulator & k)
             else:
@@ -58,7 +60,18 @@ def evaluate(program: bytes, data: bytes) -> int:
 
 @pytest.fixture(scope="module")
 def program() -> bytes:
-    return seccomp.program_bytes()
+    """Both architectures' rules (the jail loads only its machine's, see below)."""
+    return seccomp.pack(seccomp.build_program())
+
+
+def test_the_jail_loads_only_its_machines_rules():
+    program = seccomp.program_bytes()
+    native = seccomp.native_arches()
+    assert len(native) == 1
+    for arch, audit_arch in ARCH.items():
+        read = number("read", arch)
+        expected = ALLOW if arch in native else KILL
+        assert evaluate(program, seccomp_data(audit_arch, read)) == expected, arch
 
 
 def number(name: str, arch: str) -> int:
