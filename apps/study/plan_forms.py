@@ -10,6 +10,7 @@ WEEKDAYS = [
     (0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun"),
 ]  # fmt: skip
 MAX_DAYS_OFF = 366
+MAX_DAYS_AHEAD = 730
 
 
 class PlanForm(forms.Form):
@@ -48,6 +49,12 @@ class PlanForm(forms.Form):
         help_text="Dates or ranges, comma-separated: 2026-12-24, 2026-12-27..2026-12-31",
         widget=forms.TextInput(attrs={"placeholder": "2026-12-24, 2026-12-27..2026-12-31"}),
     )
+
+    def clean_interview_date(self) -> date | None:
+        value = self.cleaned_data.get("interview_date")
+        if value is not None and value > date.today() + timedelta(days=MAX_DAYS_AHEAD):
+            raise forms.ValidationError("Pick a date within the next two years.")
+        return value
 
     def clean_days_off(self) -> list[date]:
         days: set[date] = set()

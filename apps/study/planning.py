@@ -33,6 +33,7 @@ EASY_DAY_LOAD = 0.5  # an easy day holds half the budget
 SECONDS_PER_REVIEW_DEFAULT = 20.0
 NEW_CARD_COST = 2.5  # a new card takes this many reviews' time (reading, learning steps)
 INTERVIEW_TIME = time(9, 0)  # recall on the date is measured at 9:00, learner's time
+MAX_PLAN_DAYS = 730
 MAX_MINUTES = 240  # above this, "you need more than 4 hours a day"
 
 
@@ -239,6 +240,7 @@ def plan(
     target = clamp_target(target)
     date_day = (interview - today).days if interview is not None else None
     span = max(date_day, 1) if date_day is not None and date_day >= 0 else horizon
+    span = min(span, MAX_PLAN_DAYS)  # a date years away is planned for two years
     days = [
         PlanDay(
             day=today + timedelta(days=i),

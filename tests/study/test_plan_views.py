@@ -104,3 +104,8 @@ def test_the_plan_page_costs_the_same_queries_at_any_history(
             clock.advance(days=1)
     with django_assert_num_queries(len(fresh.captured_queries)):
         signed_in.get(reverse("study:plan"))
+
+
+def test_a_date_years_away_is_refused(signed_in, mini_course):
+    html = post_plan(signed_in, htmx=False, interview_date="9999-12-31").content.decode()
+    assert "within the next two years" in html
