@@ -180,7 +180,9 @@ def reviewer(page, live_server, course_live):
     return learner
 
 
-def test_single_key_shortcuts_never_fire_while_typing_and_can_be_turned_off(page, reviewer):
+def test_single_key_shortcuts_never_fire_while_typing_and_can_be_turned_off(
+    page, reviewer, screenshot
+):
     page.goto("/study/review/")
     session = page.locator("#review-session")
     card = session.locator(".study-card")
@@ -212,6 +214,7 @@ def test_single_key_shortcuts_never_fire_while_typing_and_can_be_turned_off(page
     expect(switch).not_to_be_checked()
     expect(page.locator("[data-shortcuts-status]")).to_have_text("Single-key shortcuts off.")
     expect(page.locator(".keys-hint")).to_contain_text("Off: keys do nothing special")
+    screenshot("review-shortcuts-off")
     page.reload()
     expect(page.get_by_label("Single-key shortcuts")).not_to_be_checked()
     page.locator("body").click(position={"x": 5, "y": 300})
@@ -299,7 +302,7 @@ def mock_page(page, reviewer):
     return start
 
 
-def test_mock_timer_can_be_extended_and_turned_off_by_keyboard(page, mock_page):
+def test_mock_timer_can_be_extended_and_turned_off_by_keyboard(page, mock_page, screenshot):
     mock_page(15)
     timer = page.locator(".countdown")
     expect(timer).to_contain_text("0:15")
@@ -311,11 +314,13 @@ def test_mock_timer_can_be_extended_and_turned_off_by_keyboard(page, mock_page):
     page.clock.run_for(30_000)  # past the first 15 s: the extra minute holds the answer back
     expect(page.locator("#reveal-form")).to_be_visible()
     expect(timer).to_contain_text(re.compile(r"0:4\d"))
+    screenshot("mock-timer-extended")
 
     tab_to(page, r"^No timer$")
     page.keyboard.press("Enter")
     expect(timer).to_have_text("No time limit")
     expect(page.locator("#countdown-status")).to_contain_text("Timer off")
+    screenshot("mock-timer-off")
     page.clock.run_for(120_000)  # long past any deadline
     expect(page.locator("#reveal-form")).to_be_visible()
     expect(page.locator(".model-answer")).to_have_count(0)
