@@ -40,3 +40,16 @@ def test_setting_a_date_and_a_budget_changes_the_forecast(page, course_live, scr
     assert page.evaluate("window.__marker") == "same page", "saving reloaded the page"
     plan = StudyPlan.objects.get(user__username="planner")
     assert plan.interview_date == interview and plan.budget_minutes == 1
+
+
+def test_the_plan_page_fits_a_phone(browser, live_server, course_live):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    sign_up(phone, "phoneplanner")
+    phone.goto("/study/plan/")
+    phone.fill("#id_interview_date", (date.today() + timedelta(days=20)).isoformat())
+    phone.click("#plan-save")
+    expect(phone.locator("#plan-summary")).to_contain_text("you need about")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the plan page scrolls sideways on a phone ({width}px)"
+    context.close()
