@@ -204,7 +204,9 @@ def cards_reschedule(*, user, parameters, now: datetime | None = None) -> int:
 
     today = clock.local_date(user=user, moment=now)
     today_start = clock.day_start(user=user, day=today)
-    interview = plan.interview_date
+    from apps.study.selectors import interview_date_for
+
+    interview = interview_date_for(user=user, plan=plan, today=today)
     date_day = (
         (clock.local_moment(user=user, day=interview, at=planning.INTERVIEW_TIME) - today_start)
         .total_seconds() / 86_400

@@ -170,3 +170,21 @@ def test_no_new_cards_after_the_last_sensible_day(learner, course, clock):
     StudyPlan.objects.filter(user=learner).update(interview_date=tomorrow + timedelta(days=20))
     item = selectors.review_next(user=learner, now=clock.current)
     assert item is not None and item.kind == "new"
+
+
+def test_setting_a_date_replans_the_cards_already_scheduled(learner, course, clock):
+    card = course[0]
+    services.review_record(user=learner, card=card, rating=3)
+    clock.advance(days=3)
+    services.review_record(user=learner, card=card, rating=3, idempotency_key="again")
+    before = CardState.objects.get(user=learner, card=card).due
+    interview = (clock.current + timedelta(days=6)).date()
+    assert before.date() > interview  # the ordinary schedule ignores the date
+
+    services.study_plan_update(
+        user=learner, interview_date=interview, target_recall=0.97, budget_minutes=None,
+        budget_reviews=None,
+    )  # fmt: skip
+
+    after = CardState.objects.get(user=learner, card=card).due
+    assert after.date() < interview
