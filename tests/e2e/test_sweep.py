@@ -36,7 +36,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from apps.content.models import Lesson
+from apps.content.models import Lesson, Track
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.sweep import Problems, Watcher, axe, course_root, look
 from tests.security.object_urls import OBJECT_URLS
@@ -120,7 +120,9 @@ def sweep_world(transactional_db, monkeypatch, tmp_path) -> World:
 
     monkeypatch.setattr(grade_submission, "publish", lambda submission_id: None)
     content_import(root=course_root(tmp_path / "content"))
+    course_tracks = list(Track.objects.values_list("pk", flat=True))
     world = world_build()
+    world.course_tracks = course_tracks
     # Course pages and their admin pages on a real lesson (code blocks, tables, trick questions)
     # rather than the world's one-line factory lesson.
     world.lesson = Lesson.objects.select_related("track").get(slug=REAL_LESSON)
@@ -216,6 +218,8 @@ def test_screenshots_for_the_docs(browser, live_server, sweep_world, monkeypatch
     from tests.security.world import graded_submission
 
     world = sweep_world
+    # The pictures show the real course only: the world's one-card factory tracks are retired.
+    Track.objects.exclude(pk__in=world.course_tracks).update(is_retired=True)
     cohort = demo_cohort_seed(
         instructor=world.instructor, learners=8, days=21, name="Spring interviews"
     ).cohort
