@@ -54,10 +54,13 @@ def test_a_worker_killed_mid_burst_loses_nothing_and_grades_each_once(grading_st
     for submission in (spun, spun_too):
         assert submission.attempts >= 2, "the killed run was picked up again"
         assert submission.state in (Submission.State.FAILED, Submission.State.ERROR)
-        # Stopped by its CPU limit: time_limit, or under heavy contention the jail's SIGKILL
-        # is sometimes read as a crash (runtime_error); either way a final, explained verdict.
+        # Stopped by its CPU limit, or by its wall limit when the two spinning runs share a
+        # loaded machine's cores (or, under heavy contention, the jail's SIGKILL read as a
+        # crash): either way a final verdict that says why.
         assert submission.verdict in ("time_limit", "runtime_error"), submission.verdict
-        assert "CPU time" in submission.message or "SIGKILL" in submission.message
+        assert any(
+            why in submission.message for why in ("CPU time", "ran out of time", "SIGKILL")
+        ), submission.message
     expected = [Submission.State.PASSED, Submission.State.FAILED] + [Submission.State.PASSED] * 2
     assert [s.state for s in rest] == expected, [(s.state, s.message) for s in rest]
     for submission in [spun, spun_too, *rest]:

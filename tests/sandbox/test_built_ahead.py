@@ -100,7 +100,7 @@ def test_a_jail_built_ahead_runs_nothing_until_released(warm):
 
 
 def test_limits_hold_in_a_jail_built_ahead(warm):
-    limits = Limits.for_language("python", wall_seconds=2, cpu_seconds=1)
+    limits = Limits.for_language("python", wall_seconds=6, cpu_seconds=1)
     run(language="python", code=PY_HELLO, limits=limits)
     used = runs_built_ahead()
     result = run(language="python", code="while True:\n    pass\n", limits=limits)
