@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -79,13 +80,13 @@ def _valid_rating(rating) -> int:
 
 def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     state = CardState.objects.select_for_update().filter(user=user, card=card).first()
-    # Checked under the lock, so a concurrent post with this key has either committed (and is
-    # found here) or will find this one.
-    existing = ReviewLog.objects.filter(user=user, idempotency_key=key).first()
-    if existing is not None:
-        return existing
-
     now = clock.now()
+    # Checked under the lock, so a concurrent post with this key has either committed (and is
+    # found here) or will find this one. The same query reads what the schedule aims at.
+    context = _review_context(user=user, key=key, today=clock.local_date(user=user, moment=now))
+    if context.existing_log is not None:
+        return ReviewLog.objects.get(pk=context.existing_log)
+
     if state is None:
         before = None
         fsrs_card = scheduling.fsrs_card_new(card_id=card.pk, now=now)
@@ -93,9 +94,7 @@ def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     else:
         before = state.fsrs
         fsrs_card = scheduling.fsrs_card_load(state.fsrs)
-    from apps.study.selectors import study_aim
-
-    aim = study_aim(user=user, now=now)
+    aim = context.aim(user=user, now=now)
     after = scheduling.review(fsrs_card, rating, now=now, aim=aim, duration_ms=duration_ms)
 
     state.fsrs = after.to_dict()
@@ -126,19 +125,102 @@ def _review_apply(*, user, card, rating, duration_ms, source, key) -> ReviewLog:
     )
     if not updated:
         ReviewDay.objects.create(user=user, day=day, reviews=1, again=again)
-    _fit_when_due(user=user)
+    _fit_when_due(user=user, count=context.reviews_before + 1)
     return log
 
 
-def _fit_when_due(*, user) -> None:
-    """Every few hundred reviews, queue a refit of the learner's memory model (after commit, in
-    a worker: never in the request)."""
+@dataclass(frozen=True)
+class _ReviewContext:
+    """Everything a review needs beyond the card's state, read in one query: a log already
+    recorded under this key, the learner's plan (date, target), their adopted fit, the
+    population fit, their cohort's date, and how many reviews they had (the sum of their
+    per-day counts, which every review updates: no count over the log)."""
+
+    existing_log: int | None
+    plan_date: date | None
+    plan_target: float | None
+    own: list | None
+    population: list | None
+    cohort_date: date | None
+    reviews_before: int
+
+    def aim(self, *, user, now) -> scheduling.Aim:
+        """As selectors.study_aim, from the values read here."""
+        from apps.study import memory, planning
+
+        parameters = self.own or self.population or memory.DEFAULT_PARAMETERS
+        interview = self.plan_date or self.cohort_date
+        moment = (
+            clock.local_moment(user=user, day=interview, at=planning.INTERVIEW_TIME)
+            if interview
+            else None
+        )
+        if moment is not None and moment <= now:
+            moment = None  # after the date: the ordinary long-term schedule
+        target = self.plan_target if self.plan_target is not None else planning.TARGET_DEFAULT
+        return scheduling.Aim(
+            parameters=tuple(parameters), interview=moment, target=planning.clamp_target(target)
+        )
+
+
+def _review_context(*, user, key: str, today: date) -> _ReviewContext:
+    from django.contrib.auth import get_user_model
+    from django.db.models import JSONField, OuterRef, Subquery, Sum
+
+    from apps.study.models import MemoryFit
+
+    def first(queryset, field, output=None):
+        return Subquery(queryset.values(field)[:1], output_field=output)
+
+    fits = MemoryFit.objects.filter(adopted=True).order_by("-created_at", "-pk")
+    plan = StudyPlan.objects.filter(user=OuterRef("pk"))
+    annotations = {
+        "existing_log": first(
+            ReviewLog.objects.filter(user=OuterRef("pk"), idempotency_key=key), "pk"
+        ),
+        "plan_date": first(plan, "interview_date"),
+        "plan_target": first(plan, "target_recall"),
+        "own": first(fits.filter(user=OuterRef("pk")), "parameters", JSONField()),
+        "population": first(fits.filter(user__isnull=True), "parameters", JSONField()),
+        "reviews_before": Subquery(
+            ReviewDay.objects.filter(user=OuterRef("pk"))
+            .values("user")
+            .annotate(total=Sum("reviews"))
+            .values("total")[:1]
+        ),
+    }
+    try:
+        from apps.cohorts.models import Membership
+    except ImportError:  # the cohorts app is optional
+        Membership = None  # noqa: N806
+    if Membership is not None:
+        annotations["cohort_date"] = first(
+            Membership.objects.filter(user=OuterRef("pk"), cohort__interview_date__gte=today)
+            .order_by("cohort__interview_date", "cohort_id"),
+            "cohort__interview_date",
+        )  # fmt: skip
+    row = (
+        get_user_model().objects.filter(pk=user.pk).annotate(**annotations)
+        .values(*annotations).first()
+    ) or {}  # fmt: skip
+    return _ReviewContext(
+        existing_log=row.get("existing_log"),
+        plan_date=row.get("plan_date"),
+        plan_target=row.get("plan_target"),
+        own=row.get("own"),
+        population=row.get("population"),
+        cohort_date=row.get("cohort_date"),
+        reviews_before=row.get("reviews_before") or 0,
+    )
+
+
+def _fit_when_due(*, user, count: int) -> None:
+    """Every few hundred reviews (`count`: the learner's reviews with this one), queue a refit
+    of the learner's memory model (after commit, in a worker: never in the request)."""
     from apps.study import fits
     from apps.study.tasks import memory_fit_enqueue_on_commit
 
-    if fits.fit_every_reviews() <= 0:
-        return
-    if fits.review_count_reached(count=ReviewLog.objects.filter(user=user).count()):
+    if fits.review_count_reached(count=count):
         memory_fit_enqueue_on_commit(user_id=user.pk)
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from apps.study import memory, planning
-from apps.study.models import CardState, ReviewLog
+from django.db.models import F
+
+from apps.study import clock, memory, planning
+from apps.study.models import CardState, ReviewDay, ReviewLog
 
 FAST_FORGETTER = list(memory.DEFAULT_PARAMETERS)
 FAST_FORGETTER[0:4] = [0.1, 0.3, 0.6, 2.0]
@@ -63,6 +65,17 @@ def insert_log(*, user, cards, rows, end: datetime, source: str = "review", days
             )
         )  # fmt: skip
     ReviewLog.objects.bulk_create(logs)
+    per_day: dict = {}
+    for log in logs:  # as review_record keeps them: the review path counts reviews from these
+        day = clock.local_date(user=user, moment=log.reviewed_at)
+        reviews, again = per_day.get(day, (0, 0))
+        per_day[day] = (reviews + 1, again + (log.rating == 1))
+    for day, (reviews, again) in per_day.items():
+        updated = ReviewDay.objects.filter(user=user, day=day).update(
+            reviews=F("reviews") + reviews, again=F("again") + again
+        )
+        if not updated:
+            ReviewDay.objects.create(user=user, day=day, reviews=reviews, again=again)
     states = [
         CardState(
             user=user, card=cards[card], fsrs={"card_id": cards[card].pk, "state": 2, "step": None,

@@ -402,3 +402,75 @@ def test_deleting_an_account_deletes_all_its_progress(learner, other_learner, mi
     user_delete(user=learner)
     for model in (CardState, ReviewLog, ReviewDay, StudyPlan, MockInterview):
         assert set(model.objects.values_list("user_id", flat=True)) == {other_learner.pk}
+
+
+# What a review aims at, read in one query ------------------------------------------------------
+
+
+def test_a_review_reads_its_aim_in_one_query_the_same_as_study_aim(
+    learner, mini_course, clock, password
+):
+    """review_record reads the plan, the adopted fits and the cohort's date with the key check
+    (one query); what it reads is what selectors.study_aim computes, case by case."""
+    from apps.accounts.services import user_create
+    from apps.cohorts import services as cohorts
+    from apps.study import memory
+    from apps.study.models import MemoryFit
+
+    def context_aim():
+        today = clock().date()
+        context = services._review_context(user=learner, key="none", today=today)
+        assert context.existing_log is None
+        return context.aim(user=learner, now=clock())
+
+    def same():
+        assert context_aim() == selectors.study_aim(user=learner, now=clock())
+
+    same()  # no plan, no fit: defaults, no date
+    assert context_aim().parameters == memory.DEFAULT_PARAMETERS
+    population = [round(x * 1.1, 4) for x in memory.DEFAULT_PARAMETERS]
+    own = [round(x * 0.9, 4) for x in memory.DEFAULT_PARAMETERS]
+    fit = {"created_at": clock(), "reviews": 500, "adopted": True}
+    MemoryFit.objects.create(user=None, parameters=population, **fit)
+    same()
+    assert context_aim().parameters == tuple(population)
+    MemoryFit.objects.create(user=learner, parameters=own, **fit)
+    MemoryFit.objects.create(user=learner, parameters=population, **{**fit, "adopted": False})
+    same()
+    assert context_aim().parameters == tuple(own)
+    teacher = user_create(username="tess", password=password, is_instructor=True)
+    cohort = cohorts.cohort_create(instructor=teacher, name="Spring")
+    cohorts.cohort_join(user=learner, cohort=cohort)
+    cohort.interview_date = clock().date() + timedelta(days=20)
+    cohort.save()
+    same()
+    assert context_aim().interview is not None
+    StudyPlan.objects.create(
+        user=learner, interview_date=clock().date() + timedelta(days=9), target_recall=0.95
+    )
+    same()
+    assert context_aim().target == 0.95
+
+
+def test_the_fit_is_queued_on_the_review_that_completes_each_few_hundred(
+    learner, mini_course, clock, settings, monkeypatch
+):
+    """The trigger counts the learner's reviews from their per-day counts (read with the aim):
+    no count over the log."""
+    queued = []
+    monkeypatch.setattr(
+        "apps.study.tasks.memory_fit_enqueue_on_commit", lambda user_id: queued.append(user_id)
+    )
+    settings.STUDY_FIT_EVERY_REVIEWS = 3
+    for index in range(7):
+        clock.advance(days=1)
+        services.review_record(user=learner, card=mini_course.card("b1"), rating=3)
+        assert len(queued) == (index + 1) // 3
+    assert ReviewLog.objects.filter(user=learner).count() == 7
+    services.review_record(user=learner, card=mini_course.card("b1"), rating=3, idempotency_key="k")
+    services.review_record(
+        user=learner, card=mini_course.card("b1"), rating=3, idempotency_key="k"
+    )  # a repeat counts once
+    assert len(queued) == 2
+    services.review_record(user=learner, card=mini_course.card("b1"), rating=3)
+    assert queued == [learner.pk] * 3
