@@ -163,6 +163,17 @@ class Exercise(ImportedItem):
         help_text="File name to source of each other correct solution; all must pass.",
     )
     limits = models.JSONField(default=dict, blank=True)
+    # Coaching (docs/coaching.md): hints revealed one at a time, from the concept to the
+    # approach; a learner-facing title and explanation per wrong solution; and each wrong
+    # solution's fingerprint (the names of the tests it fails), recorded by the check that
+    # proved it, read by the grading path to name a learner's mistake.
+    hints = models.JSONField(default=list, blank=True, help_text="Ordered hints (Markdown).")
+    mistakes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Wrong-solution file name to {title, explanation} (Markdown, no code).",
+    )
+    fingerprints = models.JSONField(default=dict, blank=True, editable=False)
     cards = models.ManyToManyField(Card, through="ExerciseCard", related_name="exercises")
     order = models.PositiveIntegerField(default=0)
     source_path = models.CharField(max_length=300, blank=True, editable=False)

@@ -70,6 +70,9 @@ class Submission(models.Model):
     task_id = models.CharField(max_length=64, blank=True)
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the last claim")
     review = models.CharField(max_length=16, choices=Review.choices, blank=True, default="")
+    # The known mistake (a wrong solution's file name) whose fingerprint this submission's
+    # failing tests match, chosen when the verdict is recorded (apps/exercises/diagnosis.py).
+    mistake = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -157,3 +160,34 @@ class GiveUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} gave up {self.exercise_id}"
+
+
+class HintReveal(models.Model):
+    """One rung of help a learner took on an exercise: a hint, or the code of a failing hidden
+    test (the last rung, the solution, is a GiveUp). Help taken before a submission lowers the
+    review that submission records (apps/exercises/coaching.py)."""
+
+    class Kind(models.TextChoices):
+        HINT = "hint", "Hint"
+        TEST = "test", "Failing test's code"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exercise_hints"
+    )
+    exercise = models.ForeignKey(
+        "content.Exercise", on_delete=models.CASCADE, related_name="hint_reveals"
+    )
+    rung = models.PositiveSmallIntegerField(help_text="1 for the first hint, and so on.")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # For the failing-test rung: the hidden test whose code was shown.
+    test_name = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["rung"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "exercise", "rung"], name="unique_hint_reveal")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} took rung {self.rung} of {self.exercise_id}"
