@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test test-fast lint format bench load setup migrate content demo chromium clean help
+.PHONY: run test test-fast lint format bench load vendor setup migrate content demo chromium clean help
 
 help:
 	@echo "make run    set everything up and start the portal on http://127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make bench  benchmarks under bench/"
 	@echo "make load   50 simulated learners for 60 s against the whole stack (bench/load.py)"
+	@echo "make vendor rebuild the committed front-end bundles under static/vendor/ (needs npm)"
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "Python 3.11 is required (python3.11 or python3 on PATH)"; exit 1; }
@@ -71,6 +72,11 @@ bench: $(STAMP)
 # 50 learners for 60 s against gunicorn + a Celery worker (LOAD_LEARNERS, LOAD_SECONDS override).
 load: $(STAMP)
 	$(BIN)/python -m bench load
+
+# The only target that needs Node.js and npm: rebuilds the committed bundles from their lock files.
+vendor:
+	static/vendor/codemirror/build.sh
+	static/vendor/axe-core/build.sh
 
 clean:
 	rm -rf var/ $(VENV)
