@@ -16,6 +16,11 @@ class User(AbstractUser):
     is_instructor = models.BooleanField(
         default=False, help_text="Instructors create cohorts and follow their learners."
     )
+    # The exercise page shows the plain textarea instead of the code editor (screen readers,
+    # or taste). Visitors keep the same choice in their browser's localStorage.
+    plain_editor = models.BooleanField(
+        default=False, help_text="Exercises use the plain text box instead of the code editor."
+    )
 
     @property
     def public_name(self) -> str:

@@ -45,6 +45,12 @@ def demo_accounts_ensure(*, reset: bool = False) -> dict[str, str]:
 
 
 @transaction.atomic
+def user_editor_preference_set(*, user: User, plain_editor: bool) -> None:
+    """Remember whether the learner wants the plain text box on exercise pages."""
+    User.objects.filter(pk=user.pk).update(plain_editor=plain_editor)
+    user.plain_editor = plain_editor
+
+
 def user_delete(*, user: User) -> None:
     """Delete an account and everything that hangs on it (study progress, mock interviews),
     through the foreign keys' CASCADE."""

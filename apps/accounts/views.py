@@ -1,7 +1,9 @@
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts import services
 from apps.accounts.forms import LoginForm, SignUpForm
@@ -47,3 +49,16 @@ def signup(request):
             login(request, user)
             return redirect(next_url or "home")
     return render(request, "accounts/signup.html", context)
+
+
+@require_POST
+@login_required
+def editor_preference(request):
+    """The exercise page's "plain editor" switch: htmx posts it on change (the checkbox's value
+    when ticked, nothing when not); a plain form post returns to the page it came from."""
+    services.user_editor_preference_set(
+        user=request.user, plain_editor=request.POST.get("plain_editor") == "1"
+    )
+    if request.headers.get("HX-Request"):
+        return HttpResponse(status=204)
+    return redirect(safe_next_url(request, request.POST.get("next"), default="/"))
