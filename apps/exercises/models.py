@@ -191,3 +191,69 @@ class HintReveal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} took rung {self.rung} of {self.exercise_id}"
+
+
+class ExampleRunQuerySet(models.QuerySet):
+    def in_flight(self):
+        return self.filter(state__in=Submission.IN_FLIGHT)
+
+
+class ExampleRun(models.Model):
+    """ "Run examples": the learner's code graded against the exercise's visible example tests
+    only, in the same worker and jail as a submission.
+
+    Its own table, not a kind of Submission, so that nothing counting submissions (attempts,
+    the exercise list's status, first-try reviews, dashboards, cohort statistics, CSV exports,
+    the data export) can count it by forgetting a filter. It never records a review. Results
+    are a JSON list of {name, status, message, output}: only this page reads them.
+    """
+
+    State = Submission.State
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="example_runs"
+    )
+    exercise = models.ForeignKey(
+        "content.Exercise", on_delete=models.CASCADE, related_name="example_runs"
+    )
+    code = models.TextField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    message = models.TextField(blank=True)
+    verdict = models.CharField(max_length=32, blank=True)
+    wall_ms = models.PositiveIntegerField(null=True, blank=True)
+    output = models.TextField(blank=True)
+    results = models.JSONField(default=list, blank=True)
+    # How many times a worker claimed it; the claim number guards the final write.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExampleRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="example_run_user"),
+            models.Index(fields=["state", "enqueued_at"], name="example_run_state"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "exercise"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_example_run_in_flight",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"example run #{self.pk} {self.exercise_id} by {self.user_id} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exercises:example_run", args=[self.pk])
+
+    @property
+    def is_in_flight(self) -> bool:
+        return self.state in Submission.IN_FLIGHT
