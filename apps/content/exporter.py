@@ -129,6 +129,8 @@ def exercise_md_text(exercise: Exercise, card_slugs: list[str]) -> str:
         fields.append(("limits", dict(exercise.limits), False))
     if exercise.interview_angle_md:
         fields.append(("interview_angle", exercise.interview_angle_md, False))
+    fields.append(("hints", list(exercise.hints or []), False))
+    fields.append(("mistakes", _mistakes_data(exercise.mistakes), False))
     return f"---\n{_front_matter(fields)}---\n{exercise.prompt_md}\n"
 
 
@@ -172,6 +174,13 @@ def _card_data(card: Card, lesson: Lesson) -> CardData:
     )
 
 
+def _mistakes_data(mistakes) -> dict:
+    return {
+        name: {"title": entry.get("title", ""), "explanation": entry.get("explanation", "")}
+        for name, entry in sorted((mistakes or {}).items())
+    }
+
+
 def _exercise_data(exercise: Exercise, card_slugs: list[str]) -> ExerciseData:
     return ExerciseData(
         slug=exercise.slug,
@@ -188,6 +197,8 @@ def _exercise_data(exercise: Exercise, card_slugs: list[str]) -> ExerciseData:
         solution_code=exercise.solution_code,
         wrong_solutions=dict(exercise.wrong_solutions or {}),
         alternative_solutions=dict(exercise.alternative_solutions or {}),
+        hints=list(exercise.hints or []),
+        mistakes=_mistakes_data(exercise.mistakes),
         source_path=exercise.source_path,
     )
 
@@ -218,6 +229,11 @@ def _exercise_md_unedited(exercise: Exercise, card_slugs: list[str]) -> bool:
         data.get("order"),
         data.get("limits") or {},
         str(data.get("interview_angle") or "").strip(),
+        [str(hint).strip() for hint in data.get("hints") or []],
+        {
+            str(name): {key: str(value).strip() for key, value in (entry or {}).items()}
+            for name, entry in (data.get("mistakes") or {}).items()
+        },
         body.strip(),
     )
     holds = (
@@ -228,6 +244,8 @@ def _exercise_md_unedited(exercise: Exercise, card_slugs: list[str]) -> bool:
         exercise.order,
         exercise.limits or {},
         exercise.interview_angle_md,
+        list(exercise.hints or []),
+        {name: dict(entry) for name, entry in (exercise.mistakes or {}).items()},
         exercise.prompt_md,
     )
     return said == holds

@@ -58,7 +58,26 @@ EXERCISE_FIELDS = {
     "order": True,
     "limits": False,
     "interview_angle": False,
+    "hints": True,
+    "mistakes": True,
 }
+# Coaching (docs/coaching.md). Hints go from the concept to the approach, never the code; a
+# mistake's title and explanation say why a wrong solution is wrong, never show code either.
+HINTS = (2, 4)
+HINT_MAX_CHARS = 400
+MISTAKE_FIELDS = {"title": True, "explanation": True}
+MISTAKE_TITLE_MAX_CHARS = 120
+MISTAKE_EXPLANATION_MAX_CHARS = 600
+
+
+def coaching_text_problem(text: str, max_chars: int) -> str | None:
+    """Why a hint or a mistake's text is not acceptable, or None: a fenced or indented code
+    block gives the code away, and a long text is a lesson, not a nudge."""
+    if "```" in text or "~~~" in text or any(line.startswith("    ") for line in text.split("\n")):
+        return "must not contain a code block (say what to think about, not the code)"
+    if len(text) > max_chars:
+        return f"is {len(text)} characters long; keep it to {max_chars} at most"
+    return None
 
 
 @dataclass(frozen=True)
@@ -148,6 +167,9 @@ class ExerciseData(_Hashed):
     solution_code: str
     wrong_solutions: dict[str, str]
     source_path: str
+    hints: list[str] = field(default_factory=list)
+    # Wrong-solution file name -> {"title": ..., "explanation": ...}
+    mistakes: dict[str, dict[str, str]] = field(default_factory=dict)
     source_text: str = field(default="", repr=False)  # exercise.md
     # Other correct solutions, of other shapes: they must pass, so the hidden tests are proven
     # to accept every reasonable answer, not only the reference's.
@@ -431,6 +453,12 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
             reader.problem("exercise.limits", str(exc), 1)
     if not body.strip():
         reader.problem("exercise.prompt", "the prompt (Markdown after the front matter) is empty")
+    hints = reader.string_list(data, "hints", "exercise", 1, low=HINTS[0], high=HINTS[1])
+    for number, hint in enumerate(hints, start=1):
+        problem = coaching_text_problem(hint, HINT_MAX_CHARS)
+        if problem:
+            reader.problem("exercise.hints", f"hint {number} {problem}", 1)
+    mistakes = _mistakes(reader, data.get("mistakes"))
 
     files: dict[str, str] = {}
     wrong: dict[str, str] = {}
@@ -451,6 +479,15 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
             source = _FileReader(path, root, problems).read_text()
             if source is not None:
                 wrong[path.name] = source
+        if "mistakes" in data:
+            for name in wrong_files:
+                if name.name not in mistakes:
+                    message = f"wrong/{name.name} has no entry: give it a title and explanation"
+                    reader.problem("exercise.mistakes", message, 1)
+            for name in mistakes:
+                if name not in {path.name for path in wrong_files}:
+                    message = f"{name!r} names no file in wrong/ (allowed: the wrong/*.{ext} files)"
+                    reader.problem(f"exercise.mistakes.{name}", message, 1)
         alternatives_dir = folder / "alternatives"
         if alternatives_dir.is_dir():
             for path in sorted(alternatives_dir.glob(f"*.{ext}")):
@@ -475,9 +512,39 @@ def _read_exercise(folder: Path, root: Path, problems: list[ContentProblem]) -> 
         solution_code=files["solution"],
         wrong_solutions=wrong,
         alternative_solutions=alternatives,
+        hints=hints,
+        mistakes=mistakes,
         source_path=str(folder.relative_to(root.parent)),
         source_text=text,
     )
+
+
+def _mistakes(reader: _FileReader, value) -> dict[str, dict[str, str]]:
+    """The `mistakes` mapping: wrong-solution file name -> {title, explanation}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        reader.problem("exercise.mistakes", "must map each wrong/ file name to its mistake", 1)
+        return {}
+    mistakes = {}
+    for name, entry in value.items():
+        what = f"exercise.mistakes.{name}"
+        if not isinstance(entry, dict):
+            reader.problem(what, "must be a mapping with a title and an explanation", 1)
+            continue
+        if not reader.check_fields(entry, MISTAKE_FIELDS, what, 1):
+            continue
+        title = reader.text(entry, "title", what, 1, required=True)
+        explanation = reader.text(entry, "explanation", what, 1, required=True)
+        for field_name, text, limit in (
+            ("title", title, MISTAKE_TITLE_MAX_CHARS),
+            ("explanation", explanation, MISTAKE_EXPLANATION_MAX_CHARS),
+        ):
+            problem = coaching_text_problem(text, limit)
+            if problem:
+                reader.problem(f"{what}.{field_name}", problem, 1)
+        mistakes[str(name)] = {"title": title, "explanation": explanation}
+    return mistakes
 
 
 def _check_unique(

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F
 
+from apps.content.fingerprints import fingerprints_pruned
 from apps.content.loader import Course, course_read
 from apps.content.models import Card, ContentGeneration, Exercise, ExerciseCard, Lesson, Track
 from apps.content.rendering import render_markdown
@@ -161,6 +162,8 @@ def _apply(course: Course) -> ImportSummary:
             "solution_code": data.solution_code,
             "wrong_solutions": data.wrong_solutions,
             "alternative_solutions": data.alternative_solutions,
+            "hints": data.hints,
+            "mistakes": data.mistakes,
             "source_path": data.source_path,
             "source_text": data.source_text,
             # The files are the truth (CI proves them with check_exercises): an import that
@@ -172,6 +175,9 @@ def _apply(course: Course) -> ImportSummary:
             data.slug, data.source_hash, fields, lambda row: exercise_render(exercise=row)
         )
         if changed:
+            pruned = fingerprints_pruned(exercise=exercise)
+            if pruned != exercise.fingerprints:
+                Exercise.objects.filter(pk=exercise.pk).update(fingerprints=pruned)
             ExerciseCard.objects.filter(exercise=exercise).delete()
             ExerciseCard.objects.bulk_create(
                 ExerciseCard(exercise=exercise, card_id=card_ids[slug], position=position)

@@ -367,6 +367,8 @@ def make_exercise(root: Path, slug: str = "demo-exercise", **overrides) -> Path:
         "language": "python",
         "cards": "[demo-first]",
         "order": 1,
+        "hints": "[Which operation combines two numbers, Think about the sign of the result]",
+        "mistakes": "{subtracts.py: {title: Subtracts, explanation: Adding is not taking away.}}",
     } | overrides
     header = "\n".join(f"{key}: {value}" for key, value in front.items())
     (folder / "exercise.md").write_text(f"---\n{header}\n---\nWrite `add`.\n")
