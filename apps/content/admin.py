@@ -22,10 +22,15 @@ from django.views.decorators.http import require_POST
 from apps.content import checks, history, services
 from apps.content.loader import (
     FOLLOW_UPS,
+    HINT_MAX_CHARS,
+    HINTS,
     KEY_POINT_MAX_CHARS,
     KEY_POINTS,
     LANGUAGES,
+    MISTAKE_EXPLANATION_MAX_CHARS,
+    MISTAKE_TITLE_MAX_CHARS,
     SLUG_RE,
+    coaching_text_problem,
     key_point_problem,
 )
 from apps.content.models import Card, Exercise, ExerciseCard, Lesson, Track
@@ -202,6 +207,36 @@ class CardForm(CourseItemForm):
 CODE_FIELDS = ("starter_code", "example_tests", "hidden_tests", "solution_code")
 
 
+class HintsField(forms.CharField):
+    """An exercise's hints, one per paragraph (a blank line between two hints), in order,
+    edited with the live preview; validated by the loader's rules."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MarkdownPreviewWidget(attrs={"rows": 10}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").replace("\r\n", "\n")
+        return [" ".join(part.split()) for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+    def validate(self, value):
+        low, high = HINTS
+        if not low <= len(value) <= high:
+            raise forms.ValidationError(f"Give {low} to {high} hints; there are {len(value)}.")
+        errors = [
+            forms.ValidationError(f"Hint {number} {problem}.")
+            for number, hint in enumerate(value, start=1)
+            if (problem := coaching_text_problem(hint, HINT_MAX_CHARS))
+        ]
+        if errors:
+            raise forms.ValidationError(errors)
+
+
 class ExerciseForm(CourseItemForm):
     wrong_solutions = forms.JSONField(
         help_text='File name to source of each classic mistake, e.g. {"promise-all.js": "…"}. '
@@ -213,6 +248,17 @@ class ExerciseForm(CourseItemForm):
         help_text="Optional: file name to source of other correct solutions of other shapes, "
         'e.g. {"then-chains.js": "…"}. Each must pass the hidden tests; the check proves it.',
         widget=forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField code"}),
+    )
+    hints = HintsField(
+        help_text=f"{HINTS[0]} to {HINTS[1]} hints, one per paragraph (a blank line between "
+        "two), from the concept to the approach, never the code. Learners reveal them one at a "
+        "time; each lowers the review the exercise records.",
+    )
+    mistakes = forms.JSONField(
+        help_text="For each wrong solution, what learners read when their code makes that "
+        'mistake: {"promise-all.js": {"title": "…", "explanation": "…"}}. Why it is wrong and '
+        "what to think about, no code.",
+        widget=forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField"}),
     )
     limits = forms.JSONField(
         required=False,
@@ -226,7 +272,8 @@ class ExerciseForm(CourseItemForm):
         fields = [
             "slug", "title", "language", "order", "is_retired", "prompt_md",
             "interview_angle_md", "starter_code", "example_tests", "hidden_tests",
-            "solution_code", "wrong_solutions", "alternative_solutions", "limits",
+            "solution_code", "wrong_solutions", "alternative_solutions", "hints", "mistakes",
+            "limits",
         ]  # fmt: skip
         widgets = {
             "prompt_md": MarkdownPreviewWidget(attrs={"rows": 16}),
@@ -266,6 +313,9 @@ class ExerciseForm(CourseItemForm):
                         )
                     elif not isinstance(source, str) or not source.strip():
                         self.add_error("wrong_solutions", f"{name!r} has no source.")
+        mistakes = cleaned.get("mistakes")
+        if mistakes is not None:
+            self._check_mistakes(mistakes, wrong if isinstance(wrong, dict) else {})
         alternatives = cleaned.get("alternative_solutions")
         if alternatives is None:
             cleaned["alternative_solutions"] = {}
@@ -295,6 +345,34 @@ class ExerciseForm(CourseItemForm):
             except ValueError as exc:
                 self.add_error("limits", str(exc))
         return cleaned
+
+    def _check_mistakes(self, mistakes, wrong: dict) -> None:
+        """The loader's rules: every wrong solution has a title and an explanation, no entry
+        names a file that is not there, and neither shows code."""
+        if not isinstance(mistakes, dict):
+            self.add_error("mistakes", "Mistakes must be a JSON object keyed by file name.")
+            return
+        for name in wrong:
+            if name not in mistakes:
+                self.add_error(
+                    "mistakes", f"{name!r} has no entry: give it a title and explanation."
+                )
+        for name, entry in mistakes.items():
+            if name not in wrong:
+                self.add_error("mistakes", f"{name!r} names no wrong solution.")
+                continue
+            if not isinstance(entry, dict) or set(entry) != {"title", "explanation"}:
+                self.add_error("mistakes", f"{name!r}: give exactly a title and an explanation.")
+                continue
+            for key, limit in (
+                ("title", MISTAKE_TITLE_MAX_CHARS),
+                ("explanation", MISTAKE_EXPLANATION_MAX_CHARS),
+            ):
+                text = entry[key]
+                if not isinstance(text, str) or not text.strip():
+                    self.add_error("mistakes", f"{name!r}: the {key} is empty.")
+                elif problem := coaching_text_problem(text.strip(), limit):
+                    self.add_error("mistakes", f"{name!r}: the {key} {problem}.")
 
 
 # History and check status, shown on the change page -------------------------------------------

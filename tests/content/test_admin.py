@@ -203,6 +203,8 @@ def exercise_post(exercise, **changes) -> dict:
         "hidden_tests": exercise.hidden_tests,
         "solution_code": exercise.solution_code,
         "wrong_solutions": json.dumps(exercise.wrong_solutions),
+        "hints": "\n\n".join(exercise.hints),
+        "mistakes": json.dumps(exercise.mistakes),
         "limits": json.dumps(exercise.limits),
         "card_links-TOTAL_FORMS": "1",
         "card_links-INITIAL_FORMS": "1",

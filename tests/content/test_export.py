@@ -145,6 +145,8 @@ def test_an_edited_exercise_keeps_its_exercise_md_when_only_code_changed(tree, a
         "hidden_tests": hidden,
         "solution_code": exercise.solution_code,
         "wrong_solutions": json.dumps(exercise.wrong_solutions),
+        "hints": "\n\n".join(exercise.hints),
+        "mistakes": json.dumps(exercise.mistakes),
         "limits": json.dumps(exercise.limits),
         "card_links-TOTAL_FORMS": str(exercise.card_links.count()),
         "card_links-INITIAL_FORMS": str(exercise.card_links.count()),

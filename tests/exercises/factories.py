@@ -62,6 +62,25 @@ PY = {
 
 SOURCES = {"javascript": JS, "python": PY}
 
+HINTS = [
+    "Which arithmetic operation combines two numbers into their total?",
+    "Check the sign: adding a negative number makes the total smaller.",
+]
+MISTAKES = {
+    "subtracts": {
+        "title": "Subtracts instead of adding",
+        "explanation": "Taking one number away from the other is not their total.",
+    },
+    "prints-pass": {
+        "title": "Fakes the results",
+        "explanation": "Printing that the tests passed proves nothing: each test needs a result.",
+    },
+    "exits-early": {
+        "title": "Exits before the tests run",
+        "explanation": "A program that stops before the tests run passes none of them.",
+    },
+}
+
 
 def card_make(slug: str = "test-card") -> Card:
     track, _ = Track.objects.get_or_create(slug="test-track", defaults={"title": "Test track"})
@@ -97,6 +116,8 @@ def exercise_make(*, language: str = "javascript", slug: str | None = None, **fi
         "hidden_tests": source["hidden"],
         "solution_code": source["solution"],
         "wrong_solutions": source["wrong"],
+        "hints": HINTS,
+        "mistakes": {name: MISTAKES[name.rsplit(".", 1)[0]] for name in source["wrong"]},
         "limits": {},
     }
     defaults.update(fields)
