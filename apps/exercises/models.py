@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from apps.sandbox.protocol import learner_line
+
 
 class SubmissionQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -143,6 +145,12 @@ class TestResult(models.Model):
     def passed(self) -> bool:
         return self.status == self.Status.PASS
 
+    @property
+    def code_line(self) -> int | None:
+        """The line of the learner's code a failing test's message points at (the editor marks
+        it in the gutter)."""
+        return None if self.passed else learner_line(self.message)
+
 
 class GiveUp(models.Model):
     """A learner asked to see the reference solution before passing (shown once recorded)."""
@@ -199,8 +207,8 @@ class ExampleRunQuerySet(models.QuerySet):
 
 
 class ExampleRun(models.Model):
-    """ "Run examples": the learner's code graded against the exercise's visible example tests
-    only, in the same worker and jail as a submission.
+    """A "Run examples" request: the learner's code graded against the exercise's visible
+    example tests only, in the same worker and jail as a submission.
 
     Its own table, not a kind of Submission, so that nothing counting submissions (attempts,
     the exercise list's status, first-try reviews, dashboards, cohort statistics, CSV exports,

@@ -18,7 +18,7 @@ from celery.signals import worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
-from apps.exercises import services
+from apps.exercises import example_runs, services
 from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
 from portal.db_busy import is_database_busy
 
@@ -133,10 +133,75 @@ def _grade(submission_id: int) -> None:
     )
 
 
+class ExampleRunTask(SubmissionTask):
+    """The same publishing rules, for "Run examples" rows."""
+
+    def _publish_or_mark(self, run_id: int) -> None:
+        try:
+            self.publish(run_id)
+        except Exception as exc:
+            logger.warning("broker unavailable (%s): example run %s stays queued", exc, run_id)
+            example_runs.example_run_mark_unpublished(run_id=run_id)
+
+
+@shared_task(
+    base=ExampleRunTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=300,
+    soft_time_limit=240,
+)
+def grade_example_run(run_id: int) -> None:
+    """Grade an ExampleRun against the example tests only: no review, no TestResult rows."""
+    request = grade_example_run.request
+    try:
+        if settings.SANDBOX_KEEP_WARM and not request.is_eager:
+            from apps.sandbox import keep_warm
+
+            keep_warm(after_each_run=False)
+        claim = example_runs.example_run_claim(
+            run_id=run_id,
+            task_id=request.id or "",
+            worker=f"{request.hostname or 'local'}:{os.getpid()}",
+        )
+        if claim is None:
+            return
+        try:
+            result = code_grade(
+                language=claim.language, code=claim.code, tests=claim.tests, limits=claim.limits
+            )
+        except Exception:
+            logger.exception("example run %s: grading crashed", run_id)
+            example_runs.example_run_record_unavailable(claim=claim, reason="internal error")
+            return
+        if is_sandbox_error(result):
+            example_runs.example_run_record_unavailable(claim=claim, reason=sandbox_reason(result))
+            return
+        example_runs.example_run_record_result(claim=claim, result=result)
+    except (OperationalError, InterfaceError) as exc:
+        if not is_database_busy(exc):
+            raise
+        raise grade_example_run.retry(
+            exc=exc, countdown=DATABASE_BUSY_RETRY_SECONDS, max_retries=DATABASE_BUSY_RETRIES
+        ) from exc
+    finally:
+        if settings.SANDBOX_KEEP_WARM:
+            from apps.sandbox import build_ahead
+
+            build_ahead()
+
+
 @shared_task(ignore_result=True)
 def submissions_sweep() -> dict:
     summary = services.submissions_sweep()
-    return {"requeued": summary.requeued, "retried": summary.retried, "reviewed": summary.reviewed}
+    example_runs_requeued = example_runs.example_runs_sweep()
+    return {
+        "requeued": summary.requeued,
+        "retried": summary.retried,
+        "reviewed": summary.reviewed,
+        "example_runs_requeued": example_runs_requeued,
+    }
 
 
 @worker_ready.connect

@@ -5,14 +5,14 @@ whole flow works without JavaScript."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from apps.exercises import selectors, services
+from apps.exercises import example_runs, selectors, services
 from apps.exercises.forms import SubmissionForm
 from apps.exercises.services import SubmissionRefused
 
@@ -62,7 +62,15 @@ def exercise_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         starter="starter" in request.GET,
     )
     template = f"{PAGE}#results" if request.htmx else PAGE
-    return render(request, template, _page_context(page))
+    extra = {}
+    run_id = _example_run_param(request)
+    if run_id is not None:
+        # After "Run examples" without JavaScript: the run's table in the results' place.
+        extra["example_run"] = example_runs.example_run_get(user=request.user, run_id=run_id)
+        if extra["example_run"].exercise_id != exercise.pk:
+            raise Http404
+        page.editor_code = extra["example_run"].code
+    return render(request, template, _page_context(page, **extra))
 
 
 @require_POST
@@ -138,3 +146,44 @@ def exercise_give_up(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         page = selectors.exercise_page(exercise=exercise, user=request.user)
         return render(request, f"{PAGE}#solution", _page_context(page))
     return redirect(reverse("exercises:detail", args=[exercise.slug]) + "#solution")
+
+
+def _example_run_param(request: HttpRequest) -> int | None:
+    value = request.GET.get("example_run", "")
+    return int(value) if value.isdigit() else None
+
+
+@require_POST
+@login_required
+def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The "Run examples" button: the same form as a submission, graded on the example tests."""
+    exercise = selectors.exercise_get(slug=slug)
+    form = SubmissionForm(request.POST)
+    code = form.data.get("code", "")
+    try:
+        if not form.is_valid():
+            raise SubmissionRefused("Send your code in the editor's form.", reason="empty")
+        run = example_runs.example_run_create(
+            user=request.user, exercise=exercise, code=form.cleaned_data["code"]
+        )
+    except SubmissionRefused as refusal:
+        if request.htmx:
+            return render(request, f"{PAGE}#example_run", {"refusal": refusal.message})
+        page = selectors.exercise_page(exercise=exercise, user=request.user)
+        page.editor_code = code
+        context = _page_context(page, refusal=refusal.message)
+        return render(request, PAGE, context, status=REFUSAL_STATUS.get(refusal.reason, 400))
+    if request.htmx:
+        run = example_runs.example_run_get(user=request.user, run_id=run.pk)
+        return render(request, f"{PAGE}#example_run", {"example_run": run, "exercise": exercise})
+    return redirect(f"{exercise.get_absolute_url()}?example_run={run.pk}#results")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def example_run_detail(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
+    """The live status of one example run: htmx polls it until it is finished."""
+    run = example_runs.example_run_get(user=request.user, run_id=run_id)
+    if not request.htmx:
+        return redirect(f"{run.exercise.get_absolute_url()}?example_run={run.pk}#results")
+    return render(request, f"{PAGE}#example_run", {"example_run": run, "exercise": run.exercise})

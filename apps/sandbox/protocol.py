@@ -20,10 +20,22 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 
 STATUSES = ("pass", "fail", "error")
 MAX_NAME = 500
+
+# The runners end a message with " (submission.js line 12)" / " (submission.py line 12)" when the
+# error came out of the learner's code (runner.js learnerLocation, runner.py _learner_location).
+_LEARNER_LOCATION = re.compile(r" \(submission\.(?:js|py) line (\d{1,6})\)$")
+
+
+def learner_line(message: str | None) -> int | None:
+    """The line of the learner's code a test's message points at, or None. Only the runner's
+    own suffix at the very end counts; a learner can only fake it to mark their own gutter."""
+    match = _LEARNER_LOCATION.search(message or "")
+    return int(match.group(1)) if match else None
 
 
 @dataclass(frozen=True, slots=True)

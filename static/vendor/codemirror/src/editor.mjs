@@ -33,7 +33,8 @@ function darkScheme() {
 /**
  * Mount the editor after `textarea` (which is hidden, not removed).
  * options: language ("javascript" | "python"), indent (spaces), nonce (the request's CSP
- * nonce, for the styles CodeMirror injects), label, describedBy, onRun (Ctrl/Cmd+Enter).
+ * nonce, for the styles CodeMirror injects), label, describedBy, onRun (Ctrl/Cmd+Enter),
+ * selection ({anchor, head}: where the textarea's cursor was).
  * Returns { view, focus(), setMarks(marks), destroy() }.
  */
 function mount(textarea, options) {
@@ -96,6 +97,12 @@ function mount(textarea, options) {
 
   const view = new EditorView({ state, parent: textarea.parentNode });
   textarea.parentNode.insertBefore(view.dom, textarea.nextSibling);
+  if (opts.selection) {
+    const end = view.state.doc.length;
+    const anchor = Math.min(opts.selection.anchor, end);
+    const head = Math.min(opts.selection.head, end);
+    view.dispatch({ selection: { anchor, head }, scrollIntoView: true });
+  }
 
   const media = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
   const onScheme = () =>
