@@ -15,10 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.content.models import Card, Exercise, ExerciseCard
-from apps.exercises.models import GiveUp, Submission, TestResult
+from apps.exercises.coaching import diagnose, review_rating
+from apps.exercises.models import GiveUp, HintReveal, Submission, TestResult
 from apps.study.services import review_record
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ class Claim:
     tests: dict[str, str]
     limits: dict[str, Any]
     card_id: int | None = None  # the card whose review the outcome counts as
+    # The wrong solutions' fingerprints, read with the exercise row (no query of their own).
+    fingerprints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,6 +168,7 @@ def _claimable(submission_id: int):
             "exercise__example_tests",
             "exercise__hidden_tests",
             "exercise__limits",
+            "exercise__fingerprints",
         )
         .annotate(
             card_id=Subquery(
@@ -240,6 +245,7 @@ def _claim_of(submission: Submission, *, attempt: int) -> Claim:
         tests=exercise.test_files,
         limits=dict(exercise.limits or {}),
         card_id=submission.card_id,
+        fingerprints=exercise.fingerprints or {},
     )
 
 
@@ -257,6 +263,12 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> bool:
         "pass": Submission.State.PASSED,
         "fail": Submission.State.FAILED,
     }.get(status, Submission.State.ERROR)
+    mistake = ""
+    if state != Submission.State.PASSED and claim.fingerprints:
+        tests = result.get("tests") or []
+        failing = {str(t.get("name", ""))[:500] for t in tests if t.get("status") != "pass"}
+        found = diagnose(failing=failing, total=len(tests), fingerprints=claim.fingerprints)
+        mistake = found.mistake if found else ""
     with transaction.atomic():
         updated = Submission.objects.filter(
             pk=claim.submission_id, state=Submission.State.RUNNING, attempts=claim.attempt
@@ -270,6 +282,7 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> bool:
             output=_run_output(run),
             finished_at=timezone.now(),
             review=Submission.Review.PENDING if claim.card_id else Submission.Review.NONE,
+            mistake=mistake[:200],
         )
         if not updated:
             logger.info("submission %s: claim %s lost its race", claim.submission_id, claim.attempt)
@@ -340,6 +353,55 @@ def submission_retry(*, user, submission: Submission) -> Submission:
         ) from exc
     submission.refresh_from_db()
     return submission
+
+
+class HintUnavailable(Exception):
+    """No further rung can be revealed now; `str(exc)` says why, for the learner."""
+
+
+def hint_reveal(*, user, exercise: Exercise) -> HintReveal:
+    """Reveal the next rung of help: the next hint, then the code of the first hidden test the
+    learner's latest graded submission fails. (The last rung, the solution, is a give-up.)
+    Idempotent under a double click: the rung number is unique per learner and exercise."""
+    taken = HintReveal.objects.filter(user=user, exercise=exercise).count()
+    hints = list(exercise.hints or [])
+    rung = taken + 1
+    if rung <= len(hints):
+        fields = {"kind": HintReveal.Kind.HINT}
+    elif rung == len(hints) + 1:
+        failing = (
+            TestResult.objects.filter(
+                submission__user=user,
+                submission__exercise=exercise,
+                submission__state__in=(Submission.State.FAILED, Submission.State.ERROR),
+                submission__retryable=False,
+                is_example=False,
+            )
+            .exclude(status=TestResult.Status.PASS)
+            .order_by("-submission__created_at", "-submission_id", "position")
+            .values_list("name", "submission_id")
+            .first()
+        )
+        latest = (
+            Submission.objects.filter(user=user, exercise=exercise)
+            .final()
+            .exclude(state=Submission.State.ERROR, retryable=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if failing is None or failing[1] != latest:
+            raise HintUnavailable(
+                "Submit your code first: this step shows the code of the first hidden test "
+                "your latest submission fails."
+            )
+        fields = {"kind": HintReveal.Kind.TEST, "test_name": failing[0]}
+    else:
+        raise HintUnavailable("You have taken every hint; the last step is the solution.")
+    try:
+        with transaction.atomic():
+            return HintReveal.objects.create(user=user, exercise=exercise, rung=rung, **fields)
+    except IntegrityError:  # a second click raced this one: the rung is already revealed
+        return HintReveal.objects.get(user=user, exercise=exercise, rung=rung)
 
 
 def exercise_give_up(*, user, exercise: Exercise) -> GiveUp:
@@ -457,6 +519,23 @@ def submission_review_record(*, submission_id: int, card_id: int | None = None) 
             gave_up_before=Exists(
                 GiveUp.objects.filter(**mine, created_at__lt=OuterRef("created_at"))
             ),
+            # Help taken before it caps the rating (apps/exercises/coaching.py).
+            hints_before=Coalesce(
+                Subquery(
+                    HintReveal.objects.filter(
+                        **mine, kind=HintReveal.Kind.HINT, created_at__lt=OuterRef("created_at")
+                    )
+                    .values("user_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+            saw_test_before=Exists(
+                HintReveal.objects.filter(
+                    **mine, kind=HintReveal.Kind.TEST, created_at__lt=OuterRef("created_at")
+                )
+            ),
         )
         .filter(pk=submission_id)
         .first()
@@ -473,11 +552,12 @@ def submission_review_record(*, submission_id: int, card_id: int | None = None) 
     if card_id is None:
         Submission.objects.filter(pk=submission_id).update(review=Submission.Review.NONE)
         return Submission.Review.NONE
-    if submission.state == Submission.State.PASSED:
-        first_try = not (submission.tried_before or submission.gave_up_before)
-        rating = 4 if first_try else 3
-    else:
-        rating = 1
+    rating = review_rating(
+        passed=submission.state == Submission.State.PASSED,
+        first_try=not submission.tried_before,
+        hints_taken=submission.hints_before,
+        saw_test_or_solution=submission.saw_test_before or submission.gave_up_before,
+    )
     try:
         review_record(
             user=submission.user,

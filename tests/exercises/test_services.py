@@ -362,10 +362,10 @@ def test_a_fail_is_again_and_a_later_pass_is_good(learner, exercise, reviews):
     assert [call["rating"] for call in reviews] == [1, 3]
 
 
-def test_a_pass_after_giving_up_is_good_not_easy(learner, exercise, reviews):
+def test_a_pass_after_giving_up_is_again(learner, exercise, reviews):
     services.exercise_give_up(user=learner, exercise=exercise)
     _graded(learner, exercise, "pass")
-    assert [call["rating"] for call in reviews] == [3]
+    assert [call["rating"] for call in reviews] == [1]  # the solution was seen: docs/coaching.md
 
 
 def test_platform_errors_are_not_reviews(learner, exercise, reviews):

@@ -1,0 +1,158 @@
+"""Coaching: the help ladder's rating rule, revealing hints, the failing test's code, and naming
+a known mistake from a submission's failing tests (docs/coaching.md)."""
+
+import pytest
+
+from apps.content.fingerprints import fingerprint_of
+from apps.content.models import Exercise
+from apps.exercises import coaching, services
+from apps.exercises.models import HintReveal, Submission
+from apps.exercises.services import HintUnavailable
+from tests.exercises.test_services import GOOD, claim, grade_result
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviews(monkeypatch):
+    calls = []
+    monkeypatch.setattr(services, "review_record", lambda **kwargs: calls.append(kwargs))
+    return calls
+
+
+def _graded(user, exercise, status, tests=None):
+    submission = Submission.objects.create(user=user, exercise=exercise, code=GOOD)
+    result = grade_result(status, tests=tests)
+    assert services.submission_record_result(claim=claim(submission), result=result)
+    return Submission.objects.get(pk=submission.pk)
+
+
+# The rating rule, rung by rung
+
+
+@pytest.mark.parametrize(
+    ("passed", "first_try", "hints", "saw", "rating"),
+    [
+        (True, True, 0, False, 4),  # no help, first try: Easy
+        (True, False, 0, False, 3),  # no help, later: Good
+        (True, True, 1, False, 3),  # one hint: at most Good
+        (True, False, 1, False, 3),
+        (True, True, 2, False, 2),  # more: Hard
+        (True, True, 4, False, 2),
+        (True, True, 0, True, 1),  # a failing test's code or the solution: Again
+        (True, True, 2, True, 1),
+        (False, True, 0, False, 1),  # a fail is always Again
+    ],
+)
+def test_the_rating_rule(passed, first_try, hints, saw, rating):
+    assert (
+        coaching.review_rating(
+            passed=passed, first_try=first_try, hints_taken=hints, saw_test_or_solution=saw
+        )
+        == rating
+    )
+
+
+def test_one_hint_caps_a_first_try_pass_at_good(learner, exercise, reviews):
+    services.hint_reveal(user=learner, exercise=exercise)
+    _graded(learner, exercise, "pass")
+    assert [call["rating"] for call in reviews] == [3]
+
+
+def test_two_hints_make_a_pass_hard(learner, exercise, reviews):
+    services.hint_reveal(user=learner, exercise=exercise)
+    services.hint_reveal(user=learner, exercise=exercise)
+    _graded(learner, exercise, "pass")
+    assert [call["rating"] for call in reviews] == [2]
+
+
+def test_hints_taken_after_a_submission_do_not_change_its_review(learner, exercise, reviews):
+    _graded(learner, exercise, "pass")
+    services.hint_reveal(user=learner, exercise=exercise)
+    assert [call["rating"] for call in reviews] == [4]
+
+
+def test_seeing_a_failing_tests_code_makes_a_pass_again(learner, exercise, reviews):
+    for _ in exercise.hints:
+        services.hint_reveal(user=learner, exercise=exercise)
+    _graded(learner, exercise, "fail")
+    reveal = services.hint_reveal(user=learner, exercise=exercise)
+    assert reveal.kind == HintReveal.Kind.TEST
+    assert reveal.test_name == "adds negative numbers"  # the first failing hidden test
+    _graded(learner, exercise, "pass")
+    assert [call["rating"] for call in reviews] == [1, 1]
+
+
+def test_the_failing_test_rung_waits_for_a_failed_submission(learner, exercise):
+    for _ in exercise.hints:
+        services.hint_reveal(user=learner, exercise=exercise)
+    with pytest.raises(HintUnavailable, match="Submit your code first"):
+        services.hint_reveal(user=learner, exercise=exercise)
+    _graded(learner, exercise, "pass")  # the latest graded submission fails nothing
+    with pytest.raises(HintUnavailable):
+        services.hint_reveal(user=learner, exercise=exercise)
+
+
+def test_hints_are_revealed_in_order_and_per_learner(learner, other_learner, exercise):
+    first = services.hint_reveal(user=learner, exercise=exercise)
+    second = services.hint_reveal(user=learner, exercise=exercise)
+    assert (first.rung, second.rung) == (1, 2)
+    assert services.hint_reveal(user=other_learner, exercise=exercise).rung == 1
+
+
+def test_the_code_of_one_test_is_cut_out_of_the_hidden_tests(exercise, py_exercise):
+    js = coaching.test_source(
+        tests=exercise.hidden_tests, language="javascript", name="adding zero changes nothing"
+    )
+    assert js.startswith("test('adding zero changes nothing'") and js.rstrip().endswith("});")
+    assert "-2, -3" not in js
+    py = coaching.test_source(
+        tests=py_exercise.hidden_tests, language="python", name="adding zero changes nothing"
+    )
+    assert py.startswith('@test("adding zero changes nothing")\ndef _():\n')
+    assert "add(7, 0)" in py and "-2, -3" not in py
+    assert coaching.test_source(tests=exercise.hidden_tests, language="x", name="nope") is None
+
+
+# Diagnosis
+
+
+FP = {
+    "a.js": {"fails": ["t1", "t2", "t3", "t4"]},
+    "b.js": {"fails": ["t5"]},
+    "c.js": {"fails": ["t5"]},  # the same fingerprint as b.js: never named
+    "all.js": {"fails": [f"t{i}" for i in range(1, 11)]},
+}
+
+
+@pytest.mark.parametrize(
+    ("failing", "expected"),
+    [
+        ({"t1", "t2", "t3", "t4"}, "a.js"),  # exact
+        ({"t1", "t2", "t3", "t4", "t6"}, "a.js"),  # close: 4/5
+        ({"t1", "t2", "t3"}, None),  # 3/4 is below the threshold
+        ({"t5"}, None),  # a tie between b.js and c.js is withheld
+        ({f"t{i}" for i in range(1, 11)}, None),  # everything fails: a syntax error, say
+        ({"t9"}, None),
+        (set(), None),
+    ],
+)
+def test_diagnosis_chosen_and_withheld(failing, expected):
+    found = coaching.diagnose(failing=failing, total=10, fingerprints=FP)
+    assert (found.mistake if found else None) == expected
+
+
+def _fingerprint(exercise, name, fails):
+    exercise.fingerprints = {name: fingerprint_of(exercise=exercise, name=name, failing=fails)}
+    Exercise.objects.filter(pk=exercise.pk).update(fingerprints=exercise.fingerprints)
+
+
+def test_a_failed_submission_records_the_mistake_it_matches(learner, exercise):
+    _fingerprint(exercise, "subtracts.js", ["adds negative numbers"])
+    assert _graded(learner, exercise, "fail").mistake == "subtracts.js"
+    assert _graded(learner, exercise, "pass").mistake == ""
+
+
+def test_no_mistake_is_recorded_when_none_fits(learner, exercise):
+    _fingerprint(exercise, "subtracts.js", ["adding zero changes nothing"])
+    assert _graded(learner, exercise, "fail").mistake == ""
