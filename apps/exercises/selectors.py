@@ -11,8 +11,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import Exercise, ExerciseCard
-from apps.content.rendering import render_code
-from apps.exercises.models import GiveUp, Submission, TestResult
+from apps.content.rendering import render_code, render_markdown
+from apps.exercises.coaching import RATING_RULE, test_source
+from apps.exercises.models import GiveUp, HintReveal, Submission, TestResult
 
 HISTORY_LENGTH = 20
 
@@ -93,6 +94,8 @@ def submission_get(*, user, submission_id: int) -> Submission:
         pk=submission_id,
     )
     results = submission.results.all()
+    # The known mistake its failing tests matched (chosen when the verdict was recorded).
+    submission.diagnosis = (submission.exercise.mistakes or {}).get(submission.mistake)
     submission.tests_passed = sum(result.passed for result in results)
     submission.tests_total = len(results)
     return submission
@@ -111,6 +114,47 @@ def submission_history(*, user, exercise: Exercise) -> QuerySet[Submission]:
 
 
 @dataclass
+class HintLadder:
+    """The help a learner took on an exercise and the next rung they can take."""
+
+    total: int  # how many hints the exercise has
+    hints: list[tuple[int, str]] = field(default_factory=list)  # (number, html) revealed
+    test_name: str = ""  # the failing hidden test whose code was revealed
+    test_html: str = ""
+    next: str = ""  # "hint", "test" or "" (only the solution is left)
+    test_available: bool = False  # the latest graded submission failed a hidden test
+    rule: str = RATING_RULE
+
+    @property
+    def next_number(self) -> int:
+        return len(self.hints) + 1
+
+
+def hint_ladder(*, user, exercise: Exercise, history: list[Submission]) -> HintLadder:
+    """One query: this learner's reveals. `history` (newest first) tells whether the failing
+    test rung can be taken yet."""
+    hints = list(exercise.hints or [])
+    ladder = HintLadder(total=len(hints))
+    reveals = list(HintReveal.objects.filter(user=user, exercise=exercise).order_by("rung"))
+    for reveal in reveals:
+        if reveal.kind == HintReveal.Kind.HINT and reveal.rung <= len(hints):
+            ladder.hints.append((reveal.rung, render_markdown(hints[reveal.rung - 1])))
+        elif reveal.kind == HintReveal.Kind.TEST:
+            ladder.test_name = reveal.test_name
+            source = test_source(
+                tests=exercise.hidden_tests, language=exercise.language, name=reveal.test_name
+            )
+            ladder.test_html = _highlight(exercise.language, source) if source else ""
+    if len(reveals) < len(hints):
+        ladder.next = "hint"
+    elif len(reveals) == len(hints):
+        ladder.next = "test"
+        graded = [s for s in history if s.is_final and not (s.state == "error" and s.retryable)]
+        ladder.test_available = bool(graded) and graded[0].state != Submission.State.PASSED
+    return ladder
+
+
+@dataclass
 class ExercisePage:
     exercise: Exercise
     submission: Submission | None = None
@@ -118,6 +162,7 @@ class ExercisePage:
     passed: bool = False
     gave_up: bool = False
     editor_code: str = ""
+    ladder: HintLadder | None = None
 
     @property
     def show_solution(self) -> bool:
@@ -145,6 +190,7 @@ def exercise_page(
         user=user, exercise=exercise, state=Submission.State.PASSED
     ).exists()
     page.gave_up = GiveUp.objects.filter(user=user, exercise=exercise).exists()
+    page.ladder = hint_ladder(user=user, exercise=exercise, history=page.history)
     if page.submission is not None and not starter:
         page.editor_code = page.submission.code
     return page

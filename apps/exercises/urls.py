@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/examples/", views.example_run_submit, name="examples"),
     path("<slug:slug>/submit/", views.submission_submit, name="submit"),
     path("<slug:slug>/give-up/", views.exercise_give_up, name="give_up"),
+    path("<slug:slug>/hint/", views.exercise_hint, name="hint"),
 ]

@@ -148,6 +148,25 @@ def exercise_give_up(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("exercises:detail", args=[exercise.slug]) + "#solution")
 
 
+@require_POST
+@login_required
+def exercise_hint(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """"Show a hint": reveals the next rung of help (recorded; it caps the exercise's review)."""
+    exercise = selectors.exercise_get(slug=slug)
+    unavailable = ""
+    try:
+        services.hint_reveal(user=request.user, exercise=exercise)
+    except services.HintUnavailable as exc:
+        unavailable = str(exc)
+    if request.htmx:
+        page = selectors.exercise_page(exercise=exercise, user=request.user)
+        return render(request, f"{PAGE}#hints", _page_context(page, hint_unavailable=unavailable))
+    if unavailable:
+        page = selectors.exercise_page(exercise=exercise, user=request.user)
+        return render(request, PAGE, _page_context(page, hint_unavailable=unavailable), status=409)
+    return redirect(reverse("exercises:detail", args=[exercise.slug]) + "#hints")
+
+
 def _example_run_param(request: HttpRequest) -> int | None:
     value = request.GET.get("example_run", "")
     return int(value) if value.isdigit() else None

@@ -2,6 +2,7 @@
 a known mistake from a submission's failing tests (docs/coaching.md)."""
 
 import pytest
+from django.urls import reverse
 
 from apps.content.fingerprints import fingerprint_of
 from apps.content.models import Exercise
@@ -156,3 +157,77 @@ def test_a_failed_submission_records_the_mistake_it_matches(learner, exercise):
 def test_no_mistake_is_recorded_when_none_fits(learner, exercise):
     _fingerprint(exercise, "subtracts.js", ["adding zero changes nothing"])
     assert _graded(learner, exercise, "fail").mistake == ""
+
+
+# The page: hints as a full page and as the htmx partial, the diagnosis above the table
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def ada(client, learner, password):
+    client.login(username=learner.username, password=password)
+    return client
+
+
+def test_the_page_states_the_rule_and_offers_the_first_hint(ada, exercise):
+    html = ada.get(exercise.get_absolute_url()).content.decode()
+    assert "Help lowers the review" in html
+    assert "Show a hint (1 of 2)" in html
+    assert exercise.hints[0] not in html  # nothing revealed yet
+
+
+def test_a_hint_over_htmx_returns_the_hints_section_only(ada, learner, exercise):
+    url = reverse("exercises:hint", args=[exercise.slug])
+    response = ada.post(url, headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert html.lstrip().startswith('<section id="hints"')
+    assert exercise.hints[0] in html and exercise.hints[1] not in html
+    assert "Show a hint (2 of 2)" in html
+    assert HintReveal.objects.filter(user=learner, exercise=exercise).count() == 1
+
+
+def test_a_hint_without_javascript_redirects_to_the_page(ada, learner, exercise):
+    url = reverse("exercises:hint", args=[exercise.slug])
+    response = ada.post(url)
+    assert response.status_code == 302 and response["Location"].endswith("#hints")
+    html = ada.get(exercise.get_absolute_url()).content.decode()
+    assert exercise.hints[0] in html
+
+
+def test_the_failing_test_rung_shows_that_tests_code(ada, learner, exercise):
+    url = reverse("exercises:hint", args=[exercise.slug])
+    ada.post(url)
+    ada.post(url)
+    html = ada.get(exercise.get_absolute_url()).content.decode()
+    assert "Submit your code first" in html and "Show the code of a failing test" not in html
+    assert ada.post(url).status_code == 409  # not yet: no failed submission
+    _graded(learner, exercise, "fail")
+    html = ada.get(exercise.get_absolute_url()).content.decode()
+    assert "Show the code of a failing test" in html
+    html = ada.post(url, headers=HTMX).content.decode()
+    assert "adds negative numbers" in html and "-5" in html  # the test's code, highlighted
+    assert "adding zero" not in html
+    assert "The last step is the reference solution" in html
+
+
+def test_hints_need_a_login_and_a_post(client, ada, exercise):
+    url = reverse("exercises:hint", args=[exercise.slug])
+    assert ada.get(url).status_code == 405
+
+
+def test_a_known_mistake_is_named_above_the_table(ada, learner, exercise):
+    _fingerprint(exercise, "subtracts.js", ["adds negative numbers"])
+    submission = _graded(learner, exercise, "fail")
+    html = ada.get(f"{exercise.get_absolute_url()}?submission={submission.pk}").content.decode()
+    assert "This looks like a known mistake: <strong>Subtracts instead of adding</strong>" in html
+    assert html.index('class="diagnosis"') < html.index('class="test-table"')
+    partial = ada.get(exercise.get_absolute_url(), headers=HTMX).content.decode()
+    assert "Subtracts instead of adding" in partial
+
+
+def test_no_diagnosis_is_shown_when_none_fits(ada, learner, exercise):
+    _fingerprint(exercise, "subtracts.js", ["adding zero changes nothing"])
+    _graded(learner, exercise, "fail")
+    assert "known mistake" not in ada.get(exercise.get_absolute_url()).content.decode()
