@@ -1,6 +1,7 @@
 """The Content Security Policy (no 'unsafe-inline', no 'unsafe-eval') in real Chromium: the main
-pages and their htmx interactions (revealing and rating a card, running an exercise's tests,
-sorting a cohort's heatmap, the admin's live Markdown preview) trigger no violation at all.
+pages and their htmx interactions (revealing and rating a card, the exercise page's code editor,
+running an exercise's examples and tests, sorting a cohort's heatmap, the admin's live Markdown
+preview) trigger no violation at all.
 
 Chromium reports a violation twice: a `securitypolicyviolation` event in the page and a console
 message ("Refused to …"); both are collected, and the collector is shown to catch one."""
@@ -164,8 +165,25 @@ def test_an_exercise_run_with_htmx_polling(
     exercise = Exercise.objects.get(slug="js-parallel-news")
     login(learner.username, password)
     visit(page, exercise.get_absolute_url())
-    page.get_by_role("button", name="Run tests").click()
+    # The code editor (CodeMirror, loaded after the page) injects its styles with the nonce.
+    content = page.locator(".cm-editor .cm-content")
+    expect(content).to_be_visible()
+    content.click()
+    page.keyboard.type("// typed under the policy\n")
+    page.keyboard.press("Control+f")  # the search panel
+    expect(page.locator(".cm-search")).to_be_visible()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Run examples").click()
+    expect(page.locator("#results .example-run .state-badge")).to_have_text(
+        "Examples: failed", timeout=60_000
+    )
+    settle(page)
+    page.get_by_role("button", name="Submit").click()
     expect(page.locator("#results .state-badge")).to_have_text("Failed", timeout=60_000)
     expect(page.locator(".test-table")).to_be_visible()
+    expect(page.locator(".cm-editor")).to_be_visible()
+    settle(page)
+    page.get_by_label("Plain editor").check()
+    expect(page.locator("#code")).to_be_visible()
     settle(page)
     assert not violations, violations

@@ -128,7 +128,8 @@ def exercise_make(*, language: str = "javascript", slug: str | None = None, **fi
 
 def content_subset(folder, *, exercises: list[str]):
     """A content root holding every track of content/ but only the named exercise folders
-    (symlinks), so a test can import real exercises while others are mid-edit."""
+    (symlinks), so a test can import real exercises while others are mid-edit, plus those
+    lesson code blocks are marked with (`exercise=<id>`)."""
     from pathlib import Path
 
     from django.conf import settings
@@ -139,6 +140,15 @@ def content_subset(folder, *, exercises: list[str]):
     for track in source.iterdir():
         if track.is_dir() and track.name != "exercises" and not track.name.startswith("."):
             (root / track.name).symlink_to(track, target_is_directory=True)
-    for slug in exercises:
+    # Lesson code marked `exercise=<id>` needs that exercise, or the loader refuses the course.
+    import re
+
+    marked = {
+        match
+        for lesson in source.glob("*/*.md")
+        if not lesson.is_relative_to(source / "exercises")
+        for match in re.findall(r"exercise=([a-z0-9-]+)", lesson.read_text())
+    }
+    for slug in dict.fromkeys([*exercises, *sorted(marked)]):
         (root / "exercises" / slug).symlink_to(source / "exercises" / slug)
     return root
