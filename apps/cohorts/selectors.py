@@ -47,7 +47,7 @@ from django.utils.text import Truncator
 
 from apps.cohorts.models import Cohort, CohortStats, Membership
 from apps.content.models import Card, Exercise, Lesson
-from apps.exercises.models import Submission, TestResult
+from apps.exercises.models import HintReveal, Submission, TestResult
 from apps.study import charts, clock
 from apps.study.models import CardState, ReviewDay, ReviewLog
 from apps.study.selectors import LEARNED, LIVE_CARD, MASTERED, Progress
@@ -69,6 +69,7 @@ HELP_LIMIT = 20
 HARDEST_MIN_LEARNERS = 3  # a card seen by fewer learners says little about the cohort
 HARDEST_LIMIT = 10
 TOP_FAILED_TESTS = 3
+TOP_MISTAKES = 3  # known mistakes listed per exercise
 
 
 # Who sees what ---------------------------------------------------------------------------
@@ -474,6 +475,16 @@ class FailedTest:
 
 
 @dataclass
+class CommonMistake:
+    """A known mistake the cohort's failed runs were diagnosed with (apps/exercises/coaching)."""
+
+    mistake: str  # the wrong solution's file name
+    title: str
+    runs: int
+    learners: int
+
+
+@dataclass
 class ExerciseStats:
     slug: str
     title: str
@@ -483,6 +494,12 @@ class ExerciseStats:
     learners_passed: int = 0
     median_attempts_to_pass: float | None = None
     failed_tests: list[FailedTest] = field(default_factory=list)
+    # Coaching: learners who took at least one hint, hints taken in all, learners who saw a
+    # failing test's code; and the known mistakes the cohort makes most.
+    hint_learners: int = 0
+    hints_taken: int = 0
+    test_code_learners: int = 0
+    mistakes: list[CommonMistake] = field(default_factory=list)
 
     @property
     def pass_rate_pct(self) -> int | None:
@@ -559,7 +576,11 @@ class Figures:
             hardest=[HardCard(**card) for card in data["hardest"]],
             exercises=[
                 ExerciseStats(
-                    **{**stats, "failed_tests": [FailedTest(**t) for t in stats["failed_tests"]]}
+                    **{
+                        **stats,
+                        "failed_tests": [FailedTest(**t) for t in stats["failed_tests"]],
+                        "mistakes": [CommonMistake(**m) for m in stats.get("mistakes", [])],
+                    }
                 )
                 for stats in data["exercises"]
             ],
@@ -722,15 +743,22 @@ def _counted_runs() -> Q:
 
 
 def cohort_exercise_stats(*, cohort: Cohort) -> list[ExerciseStats]:
-    """Per live exercise: attempts, learners, pass rate, median attempts to pass, and the
-    hidden tests failed most often, by name (four queries)."""
+    """Per live exercise: attempts, learners, pass rate, median attempts to pass, the hidden
+    tests failed most often, by name, hint use and the known mistakes made most (six
+    queries)."""
     members = _member_ids(cohort)
     runs = Submission.objects.filter(_counted_runs(), user_id__in=members)
+    exercises = list(Exercise.objects.live().order_by("order", "slug"))
     stats = {
         exercise.pk: ExerciseStats(
             slug=exercise.slug, title=exercise.title, url=exercise.get_absolute_url()
         )
-        for exercise in Exercise.objects.live().order_by("order", "slug")
+        for exercise in exercises
+    }
+    titles = {
+        (exercise.pk, name): entry.get("title", name)
+        for exercise in exercises
+        for name, entry in (exercise.mistakes or {}).items()
     }
     for row in (
         runs.values("exercise_id")
@@ -786,6 +814,33 @@ def cohort_exercise_stats(*, cohort: Cohort) -> list[ExerciseStats]:
         entry = stats.get(row["submission__exercise_id"])
         if entry is not None and len(entry.failed_tests) < TOP_FAILED_TESTS:
             entry.failed_tests.append(FailedTest(row["name"], row["failures"], row["learners"]))
+
+    for row in (
+        HintReveal.objects.filter(user_id__in=members)
+        .values("exercise_id")
+        .annotate(
+            hint_learners=Count("user_id", distinct=True, filter=Q(kind=HintReveal.Kind.HINT)),
+            hints=Count("pk", filter=Q(kind=HintReveal.Kind.HINT)),
+            test_learners=Count("user_id", distinct=True, filter=Q(kind=HintReveal.Kind.TEST)),
+        )
+        .order_by()
+    ):
+        if (entry := stats.get(row["exercise_id"])) is not None:
+            entry.hint_learners, entry.hints_taken = row["hint_learners"], row["hints"]
+            entry.test_code_learners = row["test_learners"]
+
+    for row in (
+        runs.exclude(mistake="")
+        .values("exercise_id", "mistake")
+        .annotate(runs=Count("pk"), learners=Count("user_id", distinct=True))
+        .order_by("exercise_id", "-learners", "-runs", "mistake")
+    ):
+        entry = stats.get(row["exercise_id"])
+        title = titles.get((row["exercise_id"], row["mistake"]))
+        if entry is not None and title and len(entry.mistakes) < TOP_MISTAKES:
+            entry.mistakes.append(
+                CommonMistake(row["mistake"], title, row["runs"], row["learners"])
+            )
     return list(stats.values())
 
 

@@ -77,6 +77,7 @@ def _enqueue(exercise_id: int, token: str) -> None:
 def exercise_check_run(*, exercise_id: int, token: str) -> str | None:
     """Grade the exercise's solutions in the jail and record the outcome. Returns the status
     written, or None when the exercise is gone or a newer save superseded this check."""
+    from apps.content.fingerprints import fingerprints_measured
     from apps.exercises.management.commands.check_exercises import exercise_checks, judge
 
     exercise = Exercise.objects.filter(pk=exercise_id, check_token=token).first()
@@ -96,6 +97,8 @@ def exercise_check_run(*, exercise_id: int, token: str) -> str | None:
     if len(checks) == 1 and not jail_broken:
         report.append({"label": "wrong/", "ok": False, "detail": "no wrong solution to prove"})
     fields = {"check_status": status, "check_report": report, "checked_at": timezone.now()}
+    failing = {o.wrong_name: o.failing for o in outcomes if o.wrong_name and o.failing}
+    fields["fingerprints"] = fingerprints_measured(exercise=exercise, failing=failing)
     if status == Exercise.Check.PASSED:
         fields["is_published"] = True
     elif status == Exercise.Check.FAILED:

@@ -5,6 +5,7 @@ tests (its diagnosis). Services and selectors call these; tests pin them directl
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -73,11 +74,20 @@ def test_source(*, tests: str, language: str, name: str) -> str | None:
 
 # A submission's failing tests name a known mistake only when they look like that wrong
 # solution's fingerprint: Jaccard similarity (shared failing tests over all failing tests of
-# either) at least DIAGNOSIS_MIN_SIMILARITY, better than every other fingerprint. Withheld: a tie
-# (two mistakes fit equally), a submission that fails every test (a syntax error looks like
-# anything), and fingerprints that fail every test (they distinguish nothing). Measured on
+# either) at least DIAGNOSIS_MIN_SIMILARITY, better than every other fingerprint, and the tests
+# both fail, fail the same way: at least DIAGNOSIS_MIN_SAME_MESSAGES of them with the very same
+# message (different bugs often fail the same tests, e.g. every wrong delay fails the delay
+# tests, but with different numbers in the message). Withheld: a tie (two mistakes fit
+# equally), a submission that fails every test (a syntax error looks like anything), and
+# fingerprints that fail every test (they distinguish nothing). Measured on
 # tests/exercises/diagnosis_cases (docs/coaching.md).
 DIAGNOSIS_MIN_SIMILARITY = 0.8
+DIAGNOSIS_MIN_SAME_MESSAGES = 0.5
+
+
+def message_digest(message: str | None) -> str:
+    """A short digest of a failing test's message, as fingerprints store it."""
+    return hashlib.sha1((message or "").strip().encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -86,17 +96,19 @@ class Diagnosis:
     similarity: float
 
 
-def diagnose(*, failing: set[str], total: int, fingerprints: dict) -> Diagnosis | None:
-    """The known mistake whose fingerprint `failing` (the names of the tests a submission
-    failed, out of `total`) fits, or None when none fits well enough or two fit equally."""
+def diagnose(*, failing: dict[str, str], total: int, fingerprints: dict) -> Diagnosis | None:
+    """The known mistake whose fingerprint fits `failing` (the name -> message of each test a
+    submission failed, out of `total` tests), or None when none fits well enough or two fit
+    equally."""
     if not failing or len(failing) >= total:
         return None
+    names = set(failing)
     scores: list[tuple[float, str]] = []
     for name, entry in fingerprints.items():
         fails = set(entry.get("fails") or ()) if isinstance(entry, dict) else set()
         if not fails or len(fails) >= total:
             continue
-        scores.append((len(failing & fails) / len(failing | fails), name))
+        scores.append((len(names & fails) / len(names | fails), name))
     if not scores:
         return None
     scores.sort(reverse=True)
@@ -104,5 +116,10 @@ def diagnose(*, failing: set[str], total: int, fingerprints: dict) -> Diagnosis 
     if best < DIAGNOSIS_MIN_SIMILARITY:
         return None
     if len(scores) > 1 and scores[1][0] == best:
+        return None
+    digests = fingerprints[name].get("messages") or {}
+    shared = names & set(digests)
+    same = sum(digests[test] == message_digest(failing[test]) for test in shared)
+    if not shared or same < DIAGNOSIS_MIN_SAME_MESSAGES * len(shared):
         return None
     return Diagnosis(mistake=name, similarity=best)

@@ -266,7 +266,11 @@ def submission_record_result(*, claim: Claim, result: dict[str, Any]) -> bool:
     mistake = ""
     if state != Submission.State.PASSED and claim.fingerprints:
         tests = result.get("tests") or []
-        failing = {str(t.get("name", ""))[:500] for t in tests if t.get("status") != "pass"}
+        failing = {
+            str(t.get("name", ""))[:500]: t.get("message") or ""
+            for t in tests
+            if t.get("status") != "pass"
+        }
         found = diagnose(failing=failing, total=len(tests), fingerprints=claim.fingerprints)
         mistake = found.mistake if found else ""
     with transaction.atomic():

@@ -151,7 +151,7 @@ def exercise_give_up(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def exercise_hint(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """"Show a hint": reveals the next rung of help (recorded; it caps the exercise's review)."""
+    """Reveal the next rung of help ("Show a hint"); recorded, it caps the exercise's review."""
     exercise = selectors.exercise_get(slug=slug)
     unavailable = ""
     try:

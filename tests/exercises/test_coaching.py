@@ -118,11 +118,16 @@ def test_the_code_of_one_test_is_cut_out_of_the_hidden_tests(exercise, py_exerci
 # Diagnosis
 
 
+def _fp(*tests, message="wrong"):
+    return {"fails": list(tests), "messages": {t: coaching.message_digest(message) for t in tests}}
+
+
 FP = {
-    "a.js": {"fails": ["t1", "t2", "t3", "t4"]},
-    "b.js": {"fails": ["t5"]},
-    "c.js": {"fails": ["t5"]},  # the same fingerprint as b.js: never named
-    "all.js": {"fails": [f"t{i}" for i in range(1, 11)]},
+    "a.js": _fp("t1", "t2", "t3", "t4"),
+    "b.js": _fp("t5"),
+    "c.js": _fp("t5"),  # the same fingerprint as b.js: never named
+    "d.js": _fp("t7", "t8", message="expected 1, got 2"),
+    "all.js": _fp(*(f"t{i}" for i in range(1, 11))),
 }
 
 
@@ -135,16 +140,29 @@ FP = {
         ({"t5"}, None),  # a tie between b.js and c.js is withheld
         ({f"t{i}" for i in range(1, 11)}, None),  # everything fails: a syntax error, say
         ({"t9"}, None),
+        ({"t7", "t8"}, None),  # the same tests, failing differently: another bug
         (set(), None),
     ],
 )
 def test_diagnosis_chosen_and_withheld(failing, expected):
-    found = coaching.diagnose(failing=failing, total=10, fingerprints=FP)
+    found = coaching.diagnose(
+        failing={name: "wrong" for name in failing}, total=10, fingerprints=FP
+    )
     assert (found.mistake if found else None) == expected
 
 
+def test_a_diagnosis_needs_the_tests_to_fail_the_same_way():
+    same = {"t7": "expected 1, got 2", "t8": "expected 1, got 2"}
+    assert coaching.diagnose(failing=same, total=10, fingerprints=FP).mistake == "d.js"
+    half = {"t7": "expected 1, got 2", "t8": "expected 1, got 3"}
+    assert coaching.diagnose(failing=half, total=10, fingerprints=FP).mistake == "d.js"
+    other = {"t7": "expected 1, got 3", "t8": "expected 1, got 3"}
+    assert coaching.diagnose(failing=other, total=10, fingerprints=FP) is None
+
+
 def _fingerprint(exercise, name, fails):
-    exercise.fingerprints = {name: fingerprint_of(exercise=exercise, name=name, failing=fails)}
+    failing = dict.fromkeys(fails, "add(-2, -3) should be -5")
+    exercise.fingerprints = {name: fingerprint_of(exercise=exercise, name=name, failing=failing)}
     Exercise.objects.filter(pk=exercise.pk).update(fingerprints=exercise.fingerprints)
 
 

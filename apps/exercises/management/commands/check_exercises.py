@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.content.fingerprints import fingerprints_measured
 from apps.content.models import Exercise
 from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
 
@@ -32,6 +33,13 @@ class Outcome:
     ok: bool
     detail: str
     jail_broken: bool = False  # the jail could not be built: proves nothing either way
+    failing: dict[str, str] | None = None  # a wrong solution that fails: test -> message
+
+    @property
+    def wrong_name(self) -> str | None:
+        """The wrong solution's file name, when this outcome proved one fails."""
+        label = self.check.label
+        return label.removeprefix("wrong/") if self.ok and label.startswith("wrong/") else None
 
 
 def exercise_checks(exercise) -> list[Check]:
@@ -85,7 +93,23 @@ def judge(check: Check) -> Outcome:
         return Outcome(check, False, f"passes ({counts}), but it is a wrong solution")
     failing = next((t for t in tests if t.get("status") != "pass"), None)
     caught = f'caught by "{failing.get("name")}"' if failing else _first_line(result.get("message"))
-    return Outcome(check, True, f"fails as it should ({counts}; {caught})")
+    fingerprint = {
+        str(t.get("name", ""))[:500]: t.get("message") or ""
+        for t in tests
+        if t.get("status") != "pass"
+    }
+    return Outcome(check, True, f"fails as it should ({counts}; {caught})", failing=fingerprint)
+
+
+def fingerprints_save(exercise: Exercise, outcomes: list[Outcome]) -> dict:
+    """Record the fingerprint of every wrong solution these outcomes proved to fail (the
+    grading path reads them from the exercise row to name a learner's mistake)."""
+    failing = {o.wrong_name: o.failing for o in outcomes if o.wrong_name and o.failing}
+    fingerprints = fingerprints_measured(exercise=exercise, failing=failing)
+    if fingerprints != exercise.fingerprints:
+        Exercise.objects.filter(pk=exercise.pk).update(fingerprints=fingerprints)
+        exercise.fingerprints = fingerprints
+    return fingerprints
 
 
 class Command(BaseCommand):
@@ -113,9 +137,11 @@ class Command(BaseCommand):
         checks = [check for exercise in exercises for check in exercise_checks(exercise)]
 
         surprises = 0
+        outcomes: dict[int, list[Outcome]] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             current = None
             for outcome in pool.map(judge, checks):  # in order, so the output reads well
+                outcomes.setdefault(outcome.check.exercise.pk, []).append(outcome)
                 slug = outcome.check.exercise.slug
                 if slug != current:
                     self.stdout.write(self.style.MIGRATE_HEADING(slug))
@@ -125,6 +151,8 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"  {mark} {outcome.check.label:<34} {outcome.detail}")
                 surprises += not outcome.ok
+        for exercise in exercises:
+            fingerprints_save(exercise, outcomes.get(exercise.pk, []))
         summary = (
             f"{len(exercises)} exercise(s), {len(checks)} file(s) graded in the jail: "
             f"{surprises} surprise(s)"

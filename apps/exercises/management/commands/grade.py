@@ -3,6 +3,8 @@
 Grades FILE against the exercise's tests (the example and the hidden ones, as the portal does)
 in the jail, and prints one JSON object shaped like Exercism's test-runner results.json:
 `status` (pass, fail, error), `message`, and `tests`: a list of {name, status, message, output}.
+When the failing tests match a known mistake's fingerprint (apps/exercises/coaching.py), a
+`diagnosis` object is added: {mistake, title, explanation}; nothing else changes.
 Exit status 0 whenever grading produced a result, whatever the status.
 """
 
@@ -11,6 +13,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.content.models import Exercise
+from apps.exercises.coaching import diagnose
 from apps.exercises.grading import code_grade
 from apps.exercises.management.commands.sandbox_run import read_source
 
@@ -49,4 +52,20 @@ class Command(BaseCommand):
             "message": result.get("message") or None,
             "tests": [{key: test.get(key) for key in TEST_FIELDS} for test in result["tests"]],
         }
+        if result["status"] != "pass":
+            failing = {
+                t.get("name"): t.get("message") or ""
+                for t in result["tests"]
+                if t.get("status") != "pass"
+            }
+            found = diagnose(
+                failing=failing, total=len(result["tests"]), fingerprints=exercise.fingerprints
+            )
+            mistake = (exercise.mistakes or {}).get(found.mistake) if found else None
+            if mistake:
+                output["diagnosis"] = {
+                    "mistake": found.mistake,
+                    "title": mistake["title"],
+                    "explanation": mistake["explanation"],
+                }
         self.stdout.write(json.dumps(output))

@@ -1,0 +1,25 @@
+// Diagnosis case: completion-order.js (workers push results as their calls finish)
+async function mapWithLimit(items, limit, fn) {
+  if (!(limit >= 1)) throw new RangeError('limit must be at least 1');
+  const results = [];
+  let next = 0;
+  let failed = false;
+  async function worker() {
+    while (!failed && next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        results.push(await fn(items[index], index));
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  }
+  const workers = [];
+  for (let i = 0; i < Math.min(limit, items.length); i += 1) workers.push(worker());
+  await Promise.all(workers);
+  return results;
+}
+
+module.exports = { mapWithLimit };
