@@ -196,3 +196,54 @@ def test_the_catalogue_in_content_passes_check_exercises(course):
     out = StringIO()
     call_command("check_exercises", "--no-color", stdout=out)
     assert "0 surprise(s)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_grade_adds_a_diagnosis_when_a_known_mistake_fits_and_changes_nothing_else(tmp_path):
+    """The golden contract: with a diagnosis the output is the same JSON plus `diagnosis`;
+    without one (a pass, or nothing fits) there is no such key."""
+    from tests.exercises.factories import exercise_make
+
+    exercise_make(language="python")
+    call_command("check_exercises", "add-python", stdout=StringIO())  # records fingerprints
+    subtracts = tmp_path / "subtracts.py"
+    subtracts.write_text("def add(a, b):\n    return -(b - a)\n")  # the same mistake, reshaped
+    assert command_json("grade", "add-python", str(subtracts)) == {
+        "status": "fail",
+        "message": "2 of 3 tests did not pass, starting with 'adds two small numbers'.",
+        "tests": [
+            {"name": "adds two small numbers", "status": "fail",
+             "message": "add(1, 2) should be 3", "output": None},
+            {"name": "adds negative numbers", "status": "fail",
+             "message": "add(-2, -3) should be -5", "output": None},
+            {"name": "adding zero changes nothing", "status": "pass", "message": None,
+             "output": "checking zero\n"},
+        ],
+        "diagnosis": {
+            "mistake": "subtracts.py",
+            "title": "Subtracts instead of adding",
+            "explanation": "Taking one number away from the other is not their total.",
+        },
+    }  # fmt: skip
+    solution = tmp_path / "solution.py"
+    solution.write_text(PY["solution"])
+    assert "diagnosis" not in command_json("grade", "add-python", str(solution))
+    other = tmp_path / "other.py"  # fails another set of tests: no known mistake fits
+    other.write_text("def add(a, b):\n    return a + b if a > 0 else 0\n")
+    result = command_json("grade", "add-python", str(other))
+    assert result["status"] == "fail" and set(result) == {"status", "message", "tests"}
+
+
+@pytest.mark.django_db
+def test_the_diagnosis_is_right_whenever_it_appears_on_the_labelled_cases(course):
+    """Precision, pinned on tests/exercises/diagnosis_cases (wrong solutions written for the
+    purpose, kept out of wrong/): a diagnosis that appears names the mistake the case makes."""
+    cases = Path(__file__).parent / "diagnosis_cases"
+    slugs = sorted(p.name for p in cases.iterdir() if p.is_dir())
+    call_command("check_exercises", *slugs, stdout=StringIO())
+    data = command_json("measure_diagnosis", str(cases), "--json")
+    summary = data["summary"]
+    wrong = [c for c in data["cases"] if c["verdict"] == "WRONG"]
+    assert summary["wrong"] == 0, wrong
+    assert summary["counted"] == summary["cases"], "every case fails the tests"
+    assert summary["recall"] >= 0.8, "most labelled mistakes are named"
