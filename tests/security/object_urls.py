@@ -89,6 +89,12 @@ OBJECT_URLS: dict[str, ObjectURL] = {
         data={"code": "module.exports = { add: (a, b) => a + b };"},
     ),
     "exercises:give_up": ObjectURL(lambda w: {"slug": w.exercise.slug}, ANY_USER, ("post",)),
+    "exercises:examples": ObjectURL(
+        lambda w: {"slug": w.exercise.slug},
+        ANY_USER,
+        methods=("post",),
+        data={"code": "module.exports = { add: (a, b) => a + b };"},
+    ),
     # The join link is a capability: whoever holds the code may see and join the cohort.
     "cohorts:join": ObjectURL(lambda w: {"code": w.cohort.join_code}, PUBLIC, anonymous=OPEN),
     # A learner's own rows.
@@ -110,6 +116,13 @@ OBJECT_URLS: dict[str, ObjectURL] = {
     # 404 (a logged-out poll gets no login page swapped into the results).
     "exercises:submission": ObjectURL(
         lambda w: {"submission_id": w.submission.pk},
+        "learner",
+        htmx=True,
+        anonymous=NOT_FOUND,
+    ),
+    # The example run's status partial: like a submission's, its owner's only.
+    "exercises:example_run": ObjectURL(
+        lambda w: {"run_id": w.example_run.pk},
         "learner",
         htmx=True,
         anonymous=NOT_FOUND,

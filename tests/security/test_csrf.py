@@ -45,6 +45,7 @@ GET_ONLY = {
     "exercises:list",
     "exercises:detail",
     "exercises:submission",  # the status partial htmx polls
+    "exercises:example_run",  # the same, for "Run examples"
     # Cohort pages and exports; the join-by-code form is a GET so it works without JavaScript.
     "cohorts:index",
     "cohorts:join_by_code",

@@ -22,7 +22,7 @@ from apps.accounts.services import user_create
 from apps.cohorts import services as cohort_services
 from apps.cohorts.models import Cohort, CohortStats
 from apps.content.models import Card, Exercise, Lesson, Track
-from apps.exercises.models import GiveUp, Submission, TestResult
+from apps.exercises.models import ExampleRun, GiveUp, Submission, TestResult
 from apps.study import services as study_services
 from apps.study.models import CardState, MemoryFit, MockInterview, ReviewLog, StudyPlan
 from tests.exercises.factories import exercise_make
@@ -49,6 +49,7 @@ class World:
     submission: Submission  # ada's
     other_submission: Submission  # grace's
     retryable: Submission  # ada's, a platform error she may send again
+    example_run: ExampleRun  # ada's "Run examples", finished
     mock: MockInterview  # ada's
     other_mock: MockInterview  # grace's
     group: Group
@@ -168,6 +169,13 @@ def world_build() -> World:
         retryable=True,
         verdict="sandbox_error",
     )
+    example_run = ExampleRun.objects.create(
+        user=learner,
+        exercise=exercise,
+        code="// ada's example run",
+        state=ExampleRun.State.FAILED,
+        results=[{"name": "adds", "status": "fail", "message": "no", "output": ""}],
+    )
     for user in (learner, other_learner):
         study_services.review_record(
             user=user,
@@ -196,6 +204,7 @@ def world_build() -> World:
         submission=submission,
         other_submission=other_submission,
         retryable=retryable,
+        example_run=example_run,
         mock=mock,
         other_mock=other_mock,
         group=Group.objects.create(name="reviewers"),
