@@ -477,3 +477,74 @@ def test_exercise_limits_accept_every_sandbox_limit(tree):
     make_exercise(tree, limits="{test_timeout_seconds: 20, allow_tmp_read: true, tmp_mb: 96}")
     content_import(root=tree)
     assert Exercise.objects.get().limits["test_timeout_seconds"] == 20
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"hints": "[Only one]"}, "exercise.hints: must have 2 to 4 items, has 1"),
+        ({"hints": "[a, b, c, d, e]"}, "exercise.hints: must have 2 to 4 items, has 5"),
+        ({"hints": "'not a list'"}, "exercise.hints: must be a list of non-empty strings"),
+        (
+            {"hints": '["Think.", "Use ```return a + b```"]'},
+            "exercise.hints: hint 2 must not contain a code block",
+        ),
+        ({"mistakes": "[1]"}, "exercise.mistakes: must map each wrong/ file name to its mistake"),
+        (
+            {"mistakes": "{subtracts.py: {title: Subtracts}}"},
+            "exercise.mistakes.subtracts.py.explanation: is required",
+        ),
+        (
+            {"mistakes": "{subtracts.py: {title: S, explanation: E, extra: X}}"},
+            "exercise.mistakes.subtracts.py.extra: unknown field",
+        ),
+        (
+            {"mistakes": "{subtracts.py: {title: S, explanation: E}, gone.py: {title: G, "
+             "explanation: E}}"},
+            "exercise.mistakes.gone.py: 'gone.py' names no file in wrong/",
+        ),
+        ({"mistakes": "{}"}, "exercise.mistakes: wrong/subtracts.py has no entry"),
+    ],
+    ids=[
+        "one hint", "five hints", "hints not a list", "code in a hint", "mistakes not a mapping",
+        "no explanation", "unknown field", "dangling entry", "a wrong solution without one",
+    ],
+)  # fmt: skip
+def test_hints_and_mistakes_are_validated_with_file_and_field(tree, change, expected):
+    make_exercise(tree, **change)
+    problems = problems_of(tree)
+    assert any(
+        problem.startswith("content/exercises/demo-exercise/exercise.md") and expected in problem
+        for problem in problems
+    ), problems
+
+
+def test_hints_and_mistakes_are_required(tree):
+    folder = make_exercise(tree)
+    text = (folder / "exercise.md").read_text()
+    kept = [line for line in text.splitlines() if not line.startswith(("hints:", "mistakes:"))]
+    (folder / "exercise.md").write_text("\n".join(kept) + "\n")
+    problems = problems_of(tree)
+    assert any("exercise.hints: is required" in p for p in problems)
+    assert any("exercise.mistakes: is required" in p for p in problems)
+
+
+@pytest.mark.django_db
+def test_hints_and_mistakes_are_imported(tree):
+    make_exercise(tree)
+    content_import(root=tree)
+    exercise = Exercise.objects.get(slug="demo-exercise")
+    assert exercise.hints == [
+        "Which operation combines two numbers",
+        "Think about the sign of the result",
+    ]
+    assert exercise.mistakes == {
+        "subtracts.py": {"title": "Subtracts", "explanation": "Adding is not taking away."}
+    }
+
+
+def test_every_shipped_wrong_solution_has_a_mistake_and_every_exercise_hints():
+    course = course_read(CONTENT)
+    for exercise in course.exercises:
+        assert 2 <= len(exercise.hints) <= 4, exercise.slug
+        assert set(exercise.mistakes) == set(exercise.wrong_solutions), exercise.slug
