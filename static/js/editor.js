@@ -182,6 +182,10 @@
         selection: { anchor: textarea.selectionStart, head: textarea.selectionEnd },
       });
       textarea.hidden = true;
+      // The editable area is in the tab order already (contenteditable); saying so with tabindex
+      // lets checkers (axe's scrollable-region-focusable) see that its scroller is reachable.
+      var content = textarea.parentNode.querySelector(".cm-content[contenteditable=true]");
+      if (content && !content.hasAttribute("tabindex")) content.setAttribute("tabindex", "0");
       code.setMarks(failingLines());
       if (hadFocus) code.focus();
       window.__editorReadyAt = performance.now();
