@@ -42,6 +42,7 @@ GET_ONLY = {
     "study:export_reviews",
     "study:export_cards",
     "study:export_json",
+    "study:plan",  # its form posts to study:plan_update
     "exercises:list",
     "exercises:detail",
     "exercises:submission",  # the status partial htmx polls
