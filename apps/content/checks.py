@@ -74,6 +74,57 @@ def _enqueue(exercise_id: int, token: str) -> None:
         )
 
 
+def exercises_missing_fingerprints() -> list[int]:
+    """Live exercises with a wrong solution whose fingerprint is missing or out of date (a
+    fresh database after `import_content`, or files changed since the last check)."""
+    from apps.content.fingerprints import fingerprints_pruned
+
+    missing = []
+    for exercise in Exercise.objects.live().only(
+        "pk", "example_tests", "hidden_tests", "wrong_solutions", "fingerprints"
+    ):
+        if set(fingerprints_pruned(exercise=exercise)) != set(exercise.wrong_solutions or {}):
+            missing.append(exercise.pk)
+    return missing
+
+
+def exercise_fingerprints_fill(*, exercise_id: int) -> int:
+    """Grade, in the jail, the wrong solutions of one exercise that have no current fingerprint,
+    and record theirs. Returns how many were recorded."""
+    from apps.content.fingerprints import fingerprint_of, fingerprints_pruned
+    from apps.exercises.management.commands.check_exercises import exercise_checks, judge
+
+    exercise = Exercise.objects.filter(pk=exercise_id).first()
+    if exercise is None:
+        return 0
+    have = fingerprints_pruned(exercise=exercise)
+    checks = [
+        check
+        for check in exercise_checks(exercise)
+        if check.label.startswith("wrong/") and check.label.removeprefix("wrong/") not in have
+    ]
+    with ThreadPoolExecutor(max_workers=CHECK_JOBS) as pool:
+        outcomes = list(pool.map(judge, checks))
+    measured = {
+        o.wrong_name: fingerprint_of(exercise=exercise, name=o.wrong_name, failing=o.failing)
+        for o in outcomes
+        if o.wrong_name and o.failing
+    }
+    with transaction.atomic():
+        fresh = Exercise.objects.select_for_update().filter(pk=exercise_id).first()
+        if fresh is None:
+            return 0
+        fingerprints = fingerprints_pruned(exercise=fresh)
+        fingerprints.update(measured)
+        fresh.fingerprints = fingerprints
+        # Only what still matches the row's code (it may have been edited meanwhile).
+        fingerprints = fingerprints_pruned(exercise=fresh)
+        Exercise.objects.filter(pk=exercise_id).update(
+            fingerprints=dict(sorted(fingerprints.items()))
+        )
+    return len(measured)
+
+
 def exercise_check_run(*, exercise_id: int, token: str) -> str | None:
     """Grade the exercise's solutions in the jail and record the outcome. Returns the status
     written, or None when the exercise is gone or a newer save superseded this check."""

@@ -247,3 +247,32 @@ def test_the_diagnosis_is_right_whenever_it_appears_on_the_labelled_cases(course
     assert summary["wrong"] == 0, wrong
     assert summary["counted"] == summary["cases"], "every case fails the tests"
     assert summary["recall"] >= 0.8, "most labelled mistakes are named"
+
+
+@pytest.mark.django_db
+def test_check_exercises_records_each_wrong_solutions_fingerprint():
+    from apps.content.fingerprints import fingerprints_pruned
+    from tests.exercises.factories import exercise_make
+
+    exercise = exercise_make(language="python")
+    call_command("check_exercises", "add-python", stdout=StringIO())
+    exercise.refresh_from_db()
+    assert set(exercise.fingerprints) == {"subtracts.py", "exits-early.py"}
+    assert exercise.fingerprints["subtracts.py"]["fails"] == [
+        "adds negative numbers", "adds two small numbers",
+    ]  # fmt: skip
+    # Edited tests make the fingerprints stale: they no longer apply.
+    exercise.hidden_tests += "\n"
+    assert fingerprints_pruned(exercise=exercise) == {}
+
+
+@pytest.mark.django_db
+def test_a_worker_fills_the_fingerprints_a_fresh_database_lacks():
+    from apps.content import checks
+    from tests.exercises.factories import exercise_make
+
+    exercise = exercise_make(language="javascript")
+    assert checks.exercises_missing_fingerprints() == [exercise.pk]
+    assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 2
+    assert checks.exercises_missing_fingerprints() == []
+    assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 0  # nothing to redo
