@@ -375,9 +375,10 @@ def test_an_exercise_run_by_keyboard_alone_is_announced(
             .observe(region, { childList: true, subtree: true, characterData: true });
         }"""
     )
-    tab_until(page, "#code")  # into the editor
+    expect(page.locator(".cm-editor .cm-content")).to_be_visible()  # the code editor loaded
+    tab_until(page, ".cm-content")  # into the editor
     page.keyboard.press("Escape")  # the editor lets Tab leave after Esc
-    tab_to(page, r"^Run tests$")
+    tab_to(page, r"^Submit$")
     assert page.evaluate(FOCUS)["ring"]
     page.keyboard.press("Enter")
     expect(page.locator("#results .state-badge")).to_have_text("Failed", timeout=60_000)
