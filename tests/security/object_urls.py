@@ -89,6 +89,7 @@ OBJECT_URLS: dict[str, ObjectURL] = {
         data={"code": "module.exports = { add: (a, b) => a + b };"},
     ),
     "exercises:give_up": ObjectURL(lambda w: {"slug": w.exercise.slug}, ANY_USER, ("post",)),
+    "exercises:hint": ObjectURL(lambda w: {"slug": w.exercise.slug}, ANY_USER, ("post",)),
     "exercises:examples": ObjectURL(
         lambda w: {"slug": w.exercise.slug},
         ANY_USER,
