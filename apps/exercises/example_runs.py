@@ -38,6 +38,8 @@ from apps.sandbox.protocol import learner_line
 logger = logging.getLogger(__name__)
 
 State = ExampleRun.State
+# A finished run is kept this long (the page without JavaScript links to it), then swept away.
+EXAMPLE_RUN_KEEP = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -219,8 +221,13 @@ def example_run_record_unavailable(*, claim: ExampleClaim, reason: str) -> bool:
 
 
 def example_runs_sweep(*, now: datetime | None = None, limit: int = 200) -> list[int]:
-    """Publish again the runs a dead worker or a down broker left queued or running."""
+    """Publish again the runs a dead worker or a down broker left queued or running, and delete
+    finished runs older than EXAMPLE_RUN_KEEP (nothing reads them: they are no attempt)."""
     now = now or timezone.now()
+    expired = ExampleRun.objects.exclude(state__in=Submission.IN_FLIGHT).filter(
+        created_at__lt=now - EXAMPLE_RUN_KEEP
+    )
+    ExampleRun.objects.filter(pk__in=list(expired.values_list("pk", flat=True)[:limit])).delete()
     queued_after = timedelta(seconds=settings.EXERCISE_SWEEP_QUEUED_AFTER_SECONDS)
     running_after = timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS)
     stale = ExampleRun.objects.filter(
@@ -249,6 +256,14 @@ def example_runs_sweep(*, now: datetime | None = None, limit: int = 200) -> list
 
 
 # Reads
+
+
+def example_run_in_flight(*, user, exercise: Exercise) -> ExampleRun | None:
+    """The learner's example run of this exercise still queued or running, if any."""
+    run = ExampleRun.objects.filter(user=user, exercise=exercise).in_flight().first()
+    if run is not None:
+        run.rows, run.tests_passed, run.tests_total = [], 0, 0
+    return run
 
 
 def example_run_get(*, user, run_id: int) -> ExampleRun:

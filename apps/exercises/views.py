@@ -187,7 +187,14 @@ def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     except SubmissionRefused as refusal:
         if request.htmx:
-            return render(request, f"{PAGE}#example_run", {"refusal": refusal.message})
+            # Keep showing (and polling) a run still in flight under the refusal.
+            context = {
+                "refusal": refusal.message,
+                "example_run": example_runs.example_run_in_flight(
+                    user=request.user, exercise=exercise
+                ),
+            }
+            return render(request, f"{PAGE}#example_run", context)
         page = selectors.exercise_page(exercise=exercise, user=request.user)
         page.editor_code = code
         context = _page_context(page, refusal=refusal.message)

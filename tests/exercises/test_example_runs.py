@@ -291,3 +291,26 @@ def test_the_page_offers_both_buttons_and_says_what_each_does(ada, exercise):
     assert "not counted as an attempt" in html
     assert 'formaction="/exercises/add-javascript/examples/"' in html
     assert "codemirror.min.js" in html and 'data-plain="0"' in html
+
+
+def test_a_second_click_while_running_keeps_the_run_on_screen(ada, learner, exercise, sent):
+    url = reverse("exercises:examples", args=[exercise.slug])
+    ada.post(url, {"code": GOOD}, headers=HTMX)
+    html = ada.post(url, {"code": GOOD}, headers=HTMX).content.decode()
+    run = ExampleRun.objects.get()
+    assert "still running" in html
+    assert f'hx-get="{reverse("exercises:example_run", args=[run.pk])}"' in html
+
+
+def test_the_sweep_deletes_finished_runs_after_a_week(learner, exercise, sent):
+    now = timezone.now()
+    old = run_examples(learner, exercise)
+    ExampleRun.objects.filter(pk=old.pk).update(
+        state=ExampleRun.State.PASSED, created_at=now - timedelta(days=8)
+    )
+    recent = run_examples(learner, exercise)
+    ExampleRun.objects.filter(pk=recent.pk).update(
+        state=ExampleRun.State.PASSED, created_at=now - timedelta(days=6)
+    )
+    example_runs.example_runs_sweep(now=now)
+    assert list(ExampleRun.objects.values_list("pk", flat=True)) == [recent.pk]
