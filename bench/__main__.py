@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
     )
     wanted = argv or names
     failed = False
+    summary: list[tuple[str, str, bool]] = []
     for name in wanted:
         module = importlib.import_module(EXTRA.get(name, f"bench.bench_{name}"))
         started = time.monotonic()
@@ -32,7 +33,13 @@ def main(argv: list[str]) -> int:
         for table in module.run():
             print_table(table)
             failed = failed or not table.goal_met
+            if table.goal:
+                summary.append((name, table.goal, table.goal_met))
         print(f"({time.monotonic() - started:.0f} s)", flush=True)
+    if summary:
+        print("\n## goals")
+        for name, goal, met in summary:
+            print(f"{'met    ' if met else 'NOT MET'}  {name}: {goal}")
     return 1 if failed else 0
 
 

@@ -5,14 +5,18 @@ apps/study/simulation.py), and the plan page and the fit are timed.
 Goals (checked here, not as timed tests):
 1. With no more review minutes than `baseline`, `portal` halves the share of (learner, card)
    pairs below 85 % true recall on the date, and has the highest mean true recall on the date.
-2. Among simulated learners with at least 400 reviews (a 180-day run: 30 days give none), the
-   adopted fit predicts their held-out reviews better than the population fit for >= 80 %.
+2. Among simulated learners with at least 400 reviews whose true memory detectably differs from
+   the population's, the adopted fit predicts their held-out reviews better than the population
+   fit for >= 80 %. A dedicated cohort: 180 days on eight copies of the course (the 53-card
+   course gives ~600 reviews a year, ~100 held-out predictions: too few to tell anyone's
+   memory from the population's). How "differs" is measured: simulation.judge_fit.
 3. The plan's forecast is honest: mean absolute error of predicted against true recall on the
    date, per track, at most 0.03.
 4. The plan page at 20,000 reviews within 2x its time at 200 reviews, with the same number of
    queries; a fit over 20,000 reviews takes seconds, not minutes.
 
-Run it with `python -m bench learning`.
+Run it with `python -m bench learning`. The JSON of the run (both simulations, the page and
+fit timings, the goals) is written to var/bench/learning.json.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import time
 from bench.common import PYTHON, REPO, Table, bench_env, bench_var_dir, manage
 
 LEARNERS, DAYS, SEED = 200, 30, 0
-FIT_LEARNERS, FIT_DAYS = 60, 180
+FIT_LEARNERS, FIT_DAYS, FIT_COPIES = 150, 180, 8
+JSON_PATH = REPO / "var" / "bench" / "learning.json"
 SMALL, LARGE = 200, 20_000
 PAGE_ROUNDS = 15
 
@@ -147,7 +152,7 @@ def run() -> list[Table]:
         main = _simulate(env, "--learners", str(LEARNERS), "--days", str(DAYS), "--seed", str(SEED))
         fitted = _simulate(
             env, "--learners", str(FIT_LEARNERS), "--days", str(FIT_DAYS), "--seed", str(SEED),
-            "--policies", "portal",
+            "--policies", "portal", "--course-copies", str(FIT_COPIES),
         )  # fmt: skip
         page = _page(env)
     fit = _fit_timing()
@@ -165,6 +170,46 @@ def run() -> list[Table]:
     mae = portal["forecast_mae"]
     time_ratio = page["seconds"]["large"] / page["seconds"]["small"]
     same_queries = page["queries"]["small"] == page["queries"]["large"]
+    goal_1 = halves and no_more_minutes and highest
+    goal_2 = fit_share is not None and fit_share >= 0.8
+    goal_3 = mae is not None and mae <= 0.03
+    goal_4 = time_ratio <= 2.0 and same_queries and fit["judge"] < 60
+    goals = [
+        [
+            "1. portal: minutes <= baseline, < 85 % share <= half, highest recall",
+            f"minutes {portal['minutes'] / base['minutes']:.3f} x baseline, share below 85 % "
+            f"{portal['share_below_85'] / max(base['share_below_85'], 1e-9):.2f} x, recall "
+            f"{portal['mean_recall_on_date']:.4f} vs {base['mean_recall_on_date']:.4f} / "
+            f"{opt['mean_recall_on_date']:.4f}",
+            _met(goal_1),
+        ],
+        [
+            "2. adopted fit better than population, >= 80 %",
+            f"{_share(fit_share)} of {judged} (true parameters: "
+            f"{_share(fitted_portal['share_truth_better_than_population'])})",
+            _met(goal_2),
+        ],
+        ["3. forecast MAE per track <= 0.03", f"{mae:.4f}", _met(goal_3)],
+        [
+            "4. plan page large <= 2 x small, same queries; fit in seconds",
+            f"{time_ratio:.2f} x, queries {page['queries']['small']} / "
+            f"{page['queries']['large']}, fit + judgement {fit['judge']:.2f} s",
+            _met(goal_4),
+        ],
+    ]
+    JSON_PATH.parent.mkdir(parents=True, exist_ok=True)
+    JSON_PATH.write_text(
+        json.dumps(
+            {
+                "simulation": main,
+                "fit_cohort": fitted,
+                "plan_page": page,
+                "fit_timing": fit,
+                "goals": {row[0]: {"measured": row[1], "met": row[2] == "met"} for row in goals},
+            },
+            indent=1,
+        )
+    )
     rows = [
         [
             name,
@@ -200,32 +245,40 @@ def run() -> list[Table]:
                 "portal: minutes <= baseline, share below 85 % <= half of baseline's, highest "
                 "mean recall on the date"
             ),
-            goal_met=halves and no_more_minutes and highest,
-            notes=["JSON: " + json.dumps(main)],
+            goal_met=goal_1,
+            notes=[f"JSON of the whole run: {JSON_PATH.relative_to(REPO)}"],
         ),
         Table(
-            title=f"Own fit vs population fit ({FIT_LEARNERS} learners, {FIT_DAYS} days)",
-            columns=["learners", "count", "adopted fit predicts them better"],
+            title=(
+                f"Adopted fit vs population fit on later, held-out reviews ({FIT_LEARNERS} "
+                f"learners, {FIT_DAYS} days, {FIT_COPIES} copies of the course, "
+                f"~{fitted_portal['reviews_per_judged_learner']:,} reviews each)"
+            ),
+            columns=["learners", "count", "adopted fit better", "true parameters better"],
             rows=[
                 [
-                    ">= 400 reviews, true memory unlike the population's",
+                    ">= 400 reviews, memory detectably unlike the population's",
                     str(judged),
-                    "-" if fit_share is None else f"{fit_share:.0%}",
+                    _share(fit_share),
+                    _share(fitted_portal["share_truth_better_than_population"]),
                 ],
                 [
                     ">= 400 reviews, all",
                     str(fitted_portal["learners_with_400_reviews"]),
-                    "-"
-                    if fitted_portal["share_fit_better_than_population_all"] is None
-                    else f"{fitted_portal['share_fit_better_than_population_all']:.0%}",
+                    _share(fitted_portal["share_fit_better_than_population_all"]),
+                    _share(fitted_portal["share_truth_better_than_population_all"]),
                 ],
             ],
             notes=[
-                "unlike: their true parameters predict their held-out reviews >= 2 % better "
-                "(log loss) than the population fit does"
+                "held out: each learner's latest 20 % of predictions; the fit is chosen and "
+                "adopted on earlier reviews only (rolling time-series validation)",
+                "detectably unlike: on the held-out reviews, the true parameters' expected "
+                "log-loss advantage over the population fit is >= 2 standard errors",
+                "own-fit weights adopted (1 = own fit, less = shrunk toward the population): "
+                + json.dumps(fitted_portal["own_weights_adopted"]),
             ],
-            goal=">= 80 % of them",
-            goal_met=fit_share is not None and fit_share >= 0.8,
+            goal=">= 80 % of the learners whose memory detectably differs",
+            goal_met=goal_2,
         ),
         Table(
             title="The plan's forecast against true recall on the date, per track",
@@ -235,7 +288,7 @@ def run() -> list[Table]:
                 for name, f in policies.items()
             ],
             goal="portal MAE <= 0.03",
-            goal_met=mae is not None and mae <= 0.03,
+            goal_met=goal_3,
         ),
         Table(
             title="Plan page (Django test client, in-process) and a fit over 20,000 reviews",
@@ -265,6 +318,21 @@ def run() -> list[Table]:
                 ],
             ],  # fmt: skip
             goal="large plan page <= 2 x small, same queries; the fit in seconds",
-            goal_met=time_ratio <= 2.0 and same_queries and fit["judge"] < 60,
+            goal_met=goal_4,
+        ),
+        Table(
+            title="Issue 16 goals, side by side",
+            columns=["goal", "measured", "result"],
+            rows=goals,
+            goal="all four",
+            goal_met=goal_1 and goal_2 and goal_3 and goal_4,
         ),
     ]
+
+
+def _share(value) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def _met(flag: bool) -> str:
+    return "met" if flag else "NOT MET"

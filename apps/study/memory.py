@@ -197,6 +197,19 @@ def score(parameters: Sequence[float], items: Sequence[Item]) -> Score:
     return Score(float(result.log_loss), float(result.rmse_bins), len(items))
 
 
+def predicted_recall(parameters: Sequence[float], items: Sequence[Item]) -> list[float]:
+    """Each item's predicted recall of its last review under `parameters` (the FSRS-6 replay
+    fsrs-rs evaluates), kept within [0.0001, 0.9999]."""
+    result = []
+    for item in items:
+        mem = first_memory(parameters, item.ratings[0][0])
+        for rating, delta in item.ratings[1:-1]:
+            mem = next_memory(parameters, mem, rating, delta)
+        recall = retrievability(parameters, mem.stability, item.ratings[-1][1])
+        result.append(min(max(recall, 1e-4), 1 - 1e-4))
+    return result
+
+
 def split(items: Sequence[Item], held_out: float = 0.2) -> tuple[list[Item], list[Item]]:
     """Time-series split: the latest `held_out` share of predictions is held out."""
     cut = int(len(items) * (1 - held_out))
@@ -209,6 +222,52 @@ BASE_SOURCES = frozenset({"review", "lesson"})  # ratings the learner gives dire
 OPTIONAL_SOURCES = ("mock", "exercise")  # derived ratings: in only if they help
 MIN_TRAIN_ITEMS = 64
 MIN_TEST_ITEMS = 24
+# Rolling origins of the time-series validation: the latest half of a learner's predictions is
+# predicted a tenth at a time, each tenth by a fit on everything before it (as FSRS's own
+# benchmark evaluates with time-series splits). One 20 % split of a few hundred reviews leaves
+# ~80 predictions, too few to tell candidates apart; five folds pool ~250.
+FOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+# The own fit's weight against the population fit (in the bounded-logit space of each
+# parameter): candidates between the population's parameters and the learner's own fit.
+OWN_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
+# fsrs-rs's clamps of each FSRS-6 parameter (what a blend stays within).
+BOUNDS = (
+    (0.001, 100), (0.001, 100), (0.001, 100), (0.001, 100), (1, 10), (0.001, 4), (0.001, 4),
+    (0.001, 0.75), (0, 4.5), (0, 0.8), (0.001, 3.5), (0.001, 5), (0.001, 0.25), (0.001, 0.9),
+    (0, 4), (0, 1), (1, 6), (0, 2), (0, 2), (0, 0.8), (0.1, 0.8),
+)  # fmt: skip
+
+
+def _logit(x: float, low: float, high: float) -> float:
+    p = min(max((x - low) / (high - low), 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def toward(own: Sequence[float], population: Sequence[float], weight: float) -> tuple:
+    """The learner's own fit shrunk toward the population's: each parameter mapped to the logit
+    of its place within fsrs-rs's bounds, `weight` of the way from the population's value to
+    the own fit's, and back. weight 1 is the own fit, 0 the population's."""
+    if weight >= 1:
+        return tuple(own)
+    result = []
+    for mine, theirs, (low, high) in zip(own, population, BOUNDS, strict=True):
+        z = weight * _logit(mine, low, high) + (1 - weight) * _logit(theirs, low, high)
+        result.append(round(low + (high - low) / (1 + math.exp(-z)), 6))
+    return tuple(result)
+
+
+def pooled(scores: Sequence[Score]) -> Score:
+    """Scores of several folds as one: log loss weighted by predictions; RMSE over bins as the
+    root of the prediction-weighted mean square."""
+    scores = [s for s in scores if s.count]
+    count = sum(s.count for s in scores)
+    if not count:
+        return Score(math.inf, math.inf, 0)
+    return Score(
+        sum(s.log_loss * s.count for s in scores) / count,
+        math.sqrt(sum(s.rmse_bins**2 * s.count for s in scores) / count),
+        count,
+    )
 
 
 @dataclass
@@ -222,7 +281,16 @@ class FitOutcome:
     population: Score | None = None
     sources: dict | None = None  # source -> {"included": bool, "log_loss": float | None}
     adopted: bool = False
+    weight: float | None = None  # the own fit's weight against the population's
     note: str = ""
+
+
+@dataclass
+class _Trial:
+    items: list[Item]
+    folds: list[tuple[tuple[float, ...], list[Item]]]  # (fit on what came before, predicted)
+    weight: float
+    score: Score
 
 
 def fit_and_judge(
@@ -230,56 +298,79 @@ def fit_and_judge(
     *,
     in_use: Sequence[float],
     population: Sequence[float] | None,
-    held_out: float = 0.2,
+    folds: Sequence[float] = FOLDS,
 ) -> FitOutcome:
-    """Fit parameters on the earlier reviews and judge them on the later ones (time-series
-    split); each optional rating source goes in only if it lowers the held-out log loss of the
-    directly given ratings. Adopted when the fit predicts the held-out reviews better than the
-    parameters in use (`Score.better_than`)."""
-    sources = {}
+    """Fit parameters and judge them on reviews they never saw, in time order: the latest half
+    of the predictions is held out a tenth at a time, each tenth predicted by a fit on all
+    earlier reviews (rolling origins). Candidates: the own fit and its blends toward the
+    population fit (`OWN_WEIGHTS`); the one with the lowest held-out log loss is the fit. Each
+    optional rating source goes in only if it lowers the held-out log loss of the directly
+    given ratings. Adopted when it predicts the held-out reviews better than the parameters in
+    use (`Score.better_than`); the adopted parameters are the same procedure run on every
+    review (fsrs-rs on all of them, blended at the chosen weight)."""
+    sources: dict = {}
     base = [r for r in reviews if r.source in BASE_SOURCES]
     base_items = items_from_reviews(base)
     outcome = FitOutcome(tuple(in_use), len(reviews), sources=sources)
     if not base_items:
         outcome.note = "no reviews a day or more apart yet"
         return outcome
-    cut_index = int(len(base_items) * (1 - held_out))
-    if cut_index < MIN_TRAIN_ITEMS or len(base_items) - cut_index < MIN_TEST_ITEMS:
+    first = int(len(base_items) * folds[0])
+    if first < MIN_TRAIN_ITEMS or len(base_items) - first < MIN_TEST_ITEMS:
         outcome.note = f"too few spaced reviews yet ({len(base_items)})"
         return outcome
-    cutoff = base_items[cut_index].day
+    origins = [base_items[int(len(base_items) * f)].day for f in folds] + [math.inf]
+    weights = OWN_WEIGHTS if population is not None else (1.0,)
 
-    def attempt(chosen: set[str]):
+    def attempt(chosen: set[str]) -> _Trial:
         items = items_from_reviews([r for r in reviews if r.source in chosen])
-        train = [i for i in items if i.day < cutoff]
-        test = [i for i in items if i.day >= cutoff and i.source in BASE_SOURCES]
-        fitted = fit_parameters(train)
-        return fitted, train, test, score(fitted, test)
+        parts = []
+        for start, end in zip(origins, origins[1:], strict=False):
+            train = [i for i in items if i.day < start]
+            test = [i for i in items if start <= i.day < end and i.source in BASE_SOURCES]
+            if test:
+                parts.append((fit_parameters(train), test))
+        by_weight = {
+            weight: pooled([score(toward(f, population, weight), t) for f, t in parts])
+            if weight < 1
+            else pooled([score(f, t) for f, t in parts])
+            for weight in weights
+        }
+        weight = min(weights, key=lambda w: (by_weight[w].log_loss, w))
+        return _Trial(items, parts, weight, by_weight[weight])
 
     chosen = set(BASE_SOURCES)
     best = attempt(chosen)
-    sources["review+lesson"] = {"included": True, "log_loss": round(best[3].log_loss, 5)}
+    sources["review+lesson"] = {
+        "included": True, "log_loss": round(best.score.log_loss, 5), "weight": best.weight,
+    }  # fmt: skip
     for source in OPTIONAL_SOURCES:
         if not any(r.source == source for r in reviews):
             sources[source] = {"included": False, "log_loss": None, "note": "no ratings"}
             continue
         trial = attempt(chosen | {source})
-        helps = trial[3].log_loss < best[3].log_loss
-        sources[source] = {"included": helps, "log_loss": round(trial[3].log_loss, 5)}
+        helps = trial.score.log_loss < best.score.log_loss
+        sources[source] = {"included": helps, "log_loss": round(trial.score.log_loss, 5)}
         if helps:
             chosen.add(source)
             best = trial
-    fitted, train, test, fitted_score = best
-    outcome.train_items, outcome.test_items = len(train), len(test)
-    outcome.score = fitted_score
-    outcome.previous = score(in_use, test)
+    held_out = [t for _, t in best.folds]
+    outcome.train_items = len(best.items)
+    outcome.test_items = best.score.count
+    outcome.score = best.score
+    outcome.weight = best.weight
+    outcome.previous = pooled([score(in_use, t) for t in held_out])
     if population is not None:
-        outcome.population = score(population, test)
-    outcome.adopted = fitted_score.better_than(outcome.previous)
-    outcome.parameters = fitted
+        outcome.population = pooled([score(population, t) for t in held_out])
+    outcome.adopted = best.score.better_than(outcome.previous)
+    own = fit_parameters(best.items)
+    outcome.parameters = toward(own, population, best.weight) if best.weight < 1 else own
+    shrunk = (
+        f" (own fit weighted {best.weight:g} against the population's)" if best.weight < 1 else ""
+    )
     outcome.note = (
-        "adopted: predicts the held-out reviews better than the parameters in use"
+        "adopted: predicts the held-out reviews better than the parameters in use" + shrunk
         if outcome.adopted
-        else "kept, not adopted: no better on the held-out reviews"
+        else "kept, not adopted: no better on the held-out reviews" + shrunk
     )
     return outcome

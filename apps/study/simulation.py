@@ -38,7 +38,8 @@ from apps.study import memory, planning
 
 POLICIES = ("baseline", "optimized", "portal")
 FIT_EVERY_REVIEWS = 300  # as STUDY_FIT_EVERY_REVIEWS
-DIFFERS_BY = 0.02
+MIN_REVIEWS_JUDGED = 400  # goal 2 judges learners with at least this many reviews
+DETECTABLE_Z = 2.0  # "differs from the population": see judge_fit
 BASELINE_NEW_PER_DAY = 10
 REVIEW_RATINGS = ((2, 0.15), (3, 0.70), (4, 0.15))
 FIRST_RATINGS = ((1, 0.25), (2, 0.15), (3, 0.50), (4, 0.10))
@@ -46,29 +47,7 @@ REVIEW_SECONDS_MEDIAN = 12.0
 RELEARN_DAYS = 10 / 1440  # a forgotten card is shown again 10 minutes later
 NEW_CARD_FACTOR = 3.0
 SIGMAS = {0: 0.5, 1: 0.5, 2: 0.5, 3: 0.5, 8: 0.25, 9: 0.25, 10: 0.25, 20: 0.25}
-BOUNDS = [
-    (0.001, 100),
-    (0.001, 100),
-    (0.001, 100),
-    (0.001, 100),
-    (1, 10),
-    (0.001, 4),
-    (0.001, 4),
-    (0.001, 0.75),
-    (0, 4.5),
-    (0, 0.8),
-    (0.001, 3.5),
-    (0.001, 5),
-    (0.001, 0.25),
-    (0.001, 0.9),
-    (0, 4),
-    (0, 1),
-    (1, 6),
-    (0, 2),
-    (0, 2),
-    (0, 0.8),
-    (0.1, 0.8),
-]  # fmt: skip  (fsrs-rs's parameter clamps)
+BOUNDS = list(memory.BOUNDS)  # fsrs-rs's parameter clamps
 
 
 def draw_parameters(rng: random.Random) -> tuple[float, ...]:
@@ -107,7 +86,10 @@ class LearnerResult:
     busiest_day_minutes: float
     daily_minutes: list[float]
     fit_better_than_population: bool | None = None  # None: fewer than 400 reviews
-    differs: bool = False  # true memory measurably unlike the population's
+    differs: bool = False  # true memory detectably unlike the population's (judge_fit)
+    truth_better_than_population: bool | None = None  # the ceiling: true parameters' result
+    divergence: float | None = None  # mean |true - population recall| on the held-out reviews
+    own_weight: float | None = None  # of the adopted fit; None when not adopted
     fits: int = 0
     fit_seconds: list[float] = field(default_factory=list)
 
@@ -293,19 +275,60 @@ def run_learner(
         fits=fits,
         fit_seconds=fit_seconds,
     )
-    if policy == "portal" and len(log) >= 400:
-        # Goal 2: does the learner's own fit predict their held-out reviews better than the
-        # population fit? (Time-series split over their whole log, the adoption rule.) Judged
-        # only for learners whose true memory differs from the population's on their own
-        # reviews: their true parameters predict the held-out reviews at least
-        # DIFFERS_BY better (log loss) than the population fit does.
-        _, held_out = memory.split(memory.items_from_reviews(log))
-        truth_score = memory.score(learner.true_w, held_out)
-        population_score = memory.score(population, held_out)
-        result.differs = truth_score.log_loss < population_score.log_loss * (1 - DIFFERS_BY)
-        outcome = memory.fit_and_judge(log, in_use=population, population=population)
-        result.fit_better_than_population = outcome.adopted
+    if policy == "portal" and len(log) >= MIN_REVIEWS_JUDGED:
+        judge_fit(result, log=log, true_w=learner.true_w, population=population)
     return result
+
+
+def judge_fit(
+    result: LearnerResult,
+    *,
+    log: Sequence[memory.Review],
+    true_w: Sequence[float],
+    population: Sequence[float],
+    held_out: float = 0.2,
+) -> None:
+    """Goal 2 for one learner. Their latest `held_out` share of predictions (time order) is the
+    test: nothing below sees it. On the reviews before it, the product's own procedure runs
+    (memory.fit_and_judge: rolling time-series validation, blends toward the population fit,
+    adoption only on better validation loss than the population fit it would replace). The
+    adopted fit (the population's if none is adopted: then it is not better) and the
+    population fit then predict the test reviews; better = strictly lower log loss.
+
+    "Differs from the population" is measured on the learner's true recall, not on outcomes:
+    over the test reviews, the expected log-loss advantage of the true parameters over the
+    population fit (the mean Kullback-Leibler divergence of their recall predictions) is at
+    least DETECTABLE_Z standard errors of that advantage. Below that, the test reviews cannot
+    tell the learner's true memory from the population's, and no fit can be shown better on
+    them (even the true parameters win about as often as they lose)."""
+    items = memory.items_from_reviews(log)
+    dev, test = memory.split(items, held_out)
+    if not test:
+        return
+    cutoff = test[0].day
+    outcome = memory.fit_and_judge(
+        [r for r in log if r.day < cutoff], in_use=population, population=population
+    )
+    adopted = outcome.parameters if outcome.adopted else tuple(population)
+    population_score = memory.score(population, test)
+    result.fit_better_than_population = (
+        outcome.adopted and memory.score(adopted, test).log_loss < population_score.log_loss
+    )
+    result.own_weight = outcome.weight if outcome.adopted else None
+    result.truth_better_than_population = (
+        memory.score(true_w, test).log_loss < population_score.log_loss
+    )
+    true_recall = memory.predicted_recall(true_w, test)
+    population_recall = memory.predicted_recall(population, test)
+    advantage, variance = 0.0, 0.0
+    for p, q in zip(true_recall, population_recall, strict=True):
+        recalled, forgotten = math.log(p / q), math.log((1 - p) / (1 - q))
+        advantage += p * recalled + (1 - p) * forgotten  # expected log-loss gain of the truth
+        variance += p * (1 - p) * (recalled - forgotten) ** 2
+    result.divergence = statistics.fmean(
+        abs(p - q) for p, q in zip(true_recall, population_recall, strict=True)
+    )
+    result.differs = variance > 0 and advantage >= DETECTABLE_Z * math.sqrt(variance)
 
 
 def _plan_forecast(
@@ -461,14 +484,13 @@ def summarize(results: list[LearnerResult]) -> dict:
         for t in r.recall_per_track
         if t in r.predicted_week_before
     ]
-    judged = [
-        r.fit_better_than_population
-        for r in results
-        if r.fit_better_than_population is not None and r.differs
-    ]
-    judged_all = [
-        r.fit_better_than_population for r in results if r.fit_better_than_population is not None
-    ]
+    with_enough = [r for r in results if r.fit_better_than_population is not None]
+    differing = [r for r in with_enough if r.differs]
+
+    def share(rows, attribute):
+        return round(sum(getattr(r, attribute) for r in rows) / len(rows), 4) if rows else None
+
+    weights = [r.own_weight for r in differing if r.own_weight is not None]
     daily = [sum(day) for day in zip(*(r.daily_minutes for r in results), strict=True)]
     fit_seconds = [s for r in results for s in r.fit_seconds]
     return {
@@ -489,12 +511,18 @@ def summarize(results: list[LearnerResult]) -> dict:
         "forecast_mae_week_before": round(statistics.fmean(errors_week), 4)
         if errors_week
         else None,
-        "learners_judged_for_fit": len(judged),
-        "share_fit_better_than_population": round(sum(judged) / len(judged), 4) if judged else None,
-        "learners_with_400_reviews": len(judged_all),
-        "share_fit_better_than_population_all": round(sum(judged_all) / len(judged_all), 4)
-        if judged_all
+        "learners_judged_for_fit": len(differing),
+        "share_fit_better_than_population": share(differing, "fit_better_than_population"),
+        "share_truth_better_than_population": share(differing, "truth_better_than_population"),
+        "learners_with_400_reviews": len(with_enough),
+        "share_fit_better_than_population_all": share(with_enough, "fit_better_than_population"),
+        "share_truth_better_than_population_all": share(
+            with_enough, "truth_better_than_population"
+        ),
+        "reviews_per_judged_learner": round(statistics.fmean(r.reviews for r in with_enough))
+        if with_enough
         else None,
+        "own_weights_adopted": {str(w): weights.count(w) for w in sorted(set(weights))},
         "fits": sum(r.fits for r in results),
         "fit_seconds_mean": round(statistics.fmean(fit_seconds), 3) if fit_seconds else None,
     }

@@ -188,3 +188,38 @@ def test_setting_a_date_replans_the_cards_already_scheduled(learner, course, clo
 
     after = CardState.objects.get(user=learner, card=card).due
     assert after.date() < interview
+
+
+def test_blends_run_from_the_population_to_the_own_fit_within_bounds():
+    population = memory.DEFAULT_PARAMETERS
+    own = tuple(min(x * 2, high) for x, (_, high) in zip(population, memory.BOUNDS, strict=True))
+    assert memory.toward(own, population, 1.0) == own
+    assert memory.toward(own, population, 0.0) == pytest.approx(population, rel=1e-4, abs=1e-5)
+    half = memory.toward(own, population, 0.5)
+    for low_w, mid, high_w, (low, high) in zip(population, half, own, memory.BOUNDS, strict=True):
+        assert low <= mid <= high
+        assert min(low_w, high_w) - 1e-6 <= mid <= max(low_w, high_w) + 1e-6
+
+
+def test_the_fit_is_judged_on_later_reviews_in_rolling_folds():
+    """The latest half of the predictions is held out a tenth at a time; the in-use and the
+    population parameters are scored on the same held-out reviews; the chosen own-fit weight is
+    one of the candidates."""
+    true_w = list(memory.DEFAULT_PARAMETERS)
+    true_w[0:4] = [0.1, 0.3, 0.6, 2.0]
+    reviews = [
+        memory.Review(card, day, rating)
+        for card, day, rating in simulate_log(true_w=true_w, cards=120, days=60, seed=4)
+    ]
+    outcome = memory.fit_and_judge(
+        reviews, in_use=memory.DEFAULT_PARAMETERS, population=memory.DEFAULT_PARAMETERS
+    )
+    items = memory.items_from_reviews(reviews)
+    assert outcome.train_items == len(items)
+    assert abs(outcome.test_items - len(items) / 2) <= 0.05 * len(items)
+    assert outcome.previous.count == outcome.score.count == outcome.population.count
+    assert outcome.weight in memory.OWN_WEIGHTS
+    assert outcome.adopted == outcome.score.better_than(outcome.previous)
+    # Without a population fit (the population's own fit), only the plain fit is a candidate.
+    plain = memory.fit_and_judge(reviews, in_use=memory.DEFAULT_PARAMETERS, population=None)
+    assert plain.weight == 1.0 and plain.population is None

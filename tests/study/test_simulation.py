@@ -62,3 +62,44 @@ def test_drawn_parameters_stay_within_fsrs_bounds():
         assert all(
             low <= value <= high for value, (low, high) in zip(w, simulation.BOUNDS, strict=True)
         )
+
+
+# Goal 2: the adopted fit against the population fit, on reviews the choice never saw -----------
+
+
+def _log(true_w, *, cards=150, days=120, seed=5):
+    learner = simulation.Learner(tuple(true_w), 12.0, seed)
+    return simulation._baseline_log(learner, course=simulation.Course([0] * cards), days=days)
+
+
+def test_goal_two_chooses_and_adopts_on_earlier_reviews_only(monkeypatch):
+    true_w = list(memory.DEFAULT_PARAMETERS)
+    true_w[8], true_w[20] = 0.7, 0.4  # memories grow far more slowly than anyone's
+    log = _log(true_w)
+    population = memory.DEFAULT_PARAMETERS
+    cutoff = memory.split(memory.items_from_reviews(log))[1][0].day
+    seen = []
+    real = memory.fit_and_judge
+
+    def spy(reviews, **kwargs):
+        seen.append(max(r.day for r in reviews))
+        return real(reviews, **kwargs)
+
+    monkeypatch.setattr(memory, "fit_and_judge", spy)
+    result = simulation.LearnerResult({}, {}, {}, 0, 1, len(log), 0.0, 0.0, [])
+    simulation.judge_fit(result, log=log, true_w=true_w, population=population)
+
+    assert seen and max(seen) < cutoff  # the held-out reviews never reach the choice
+    assert result.differs and result.divergence > 0.05
+    assert result.truth_better_than_population
+    assert result.fit_better_than_population
+    assert result.own_weight in memory.OWN_WEIGHTS
+
+
+def test_a_learner_like_the_population_does_not_count_as_differing():
+    log = _log(memory.DEFAULT_PARAMETERS, days=60)
+    result = simulation.LearnerResult({}, {}, {}, 0, 1, len(log), 0.0, 0.0, [])
+    simulation.judge_fit(
+        result, log=log, true_w=memory.DEFAULT_PARAMETERS, population=memory.DEFAULT_PARAMETERS
+    )
+    assert result.divergence == 0 and not result.differs

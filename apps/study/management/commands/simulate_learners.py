@@ -29,6 +29,12 @@ class Command(BaseCommand):
             default=None,
             help="JSON list of FSRS parameter vectors, one per learner, reused in turn",
         )
+        parser.add_argument(
+            "--course-copies",
+            type=int,
+            default=1,
+            help="study K copies of the course (a larger deck: more reviews per learner)",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, **options):
@@ -57,6 +63,9 @@ class Command(BaseCommand):
         )
         if not tracks:
             raise CommandError("the course is empty: run `manage.py import_content` first")
+        if options["course_copies"] < 1:
+            raise CommandError("--course-copies must be at least 1")
+        tracks = tracks * options["course_copies"]
         result = simulation.simulate(
             course=simulation.Course(tracks),
             learners=options["learners"],
