@@ -2,9 +2,10 @@
 6.0 has one built in), and the client's address as seen through trusted proxies.
 
 The policy comes from settings.CONTENT_SECURITY_POLICY, a dict of directive -> sources, where
-"{nonce}" stands for this request's nonce ('nonce-…'). No template needs the nonce today: every
-script and stylesheet is a file under 'self'. A page that does use `{{ request.csp_nonce }}` on an
-inline <script> or <style> must not be served from a cache (apps/content/page_cache.py caches
+"{nonce}" stands for this request's nonce ('nonce-…'). Every script and stylesheet is a file under
+'self'; the exercise page also hands its nonce to static/js/editor.js, which passes it on to
+CodeMirror for the styles that library injects (EditorView.cspNonce). A page that uses
+`{{ request.csp_nonce }}` must not be served from a cache (apps/content/page_cache.py caches
 visitors' pages), since a cached copy carries an old nonce the new header does not allow.
 """
 
