@@ -64,12 +64,14 @@ def grading_stack(django_db_setup, django_db_blocker, tmp_path_factory):
 def nothing_left_in_flight(transactional_db):
     """Leave no grading running into the next test's database flush (tests that submit to the
     grading_stack's worker)."""
-    from apps.exercises.models import Submission
+    from apps.exercises.models import ExampleRun, Submission
     from tests.integration.stack import wait_for
 
     yield
     wait_for(
-        lambda: not Submission.objects.in_flight().exists(),
+        lambda: (
+            not (Submission.objects.in_flight().exists() or ExampleRun.objects.in_flight().exists())
+        ),
         timeout=90,  # the stack's sweep gives up on a running claim after 12 s; runs take seconds
         what="every submission to reach a final state",
     )

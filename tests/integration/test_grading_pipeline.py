@@ -10,7 +10,7 @@ import time
 import pytest
 from django.urls import reverse
 
-from apps.exercises.models import Submission
+from apps.exercises.models import ExampleRun, Submission
 from tests.exercises.factories import exercise_make
 from tests.integration.stack import wait_for
 
@@ -170,3 +170,46 @@ def test_with_redis_down_the_submission_waits_and_is_graded_once_it_is_back(ada,
 
     submission = wait_final(submission)
     assert submission.state == Submission.State.PASSED, submission.message
+
+
+def run_examples(client, exercise, code) -> ExampleRun:
+    response = client.post(reverse("exercises:examples", args=[exercise.slug]), {"code": code})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ExampleRun.objects.filter(exercise=exercise).order_by("-pk").first()
+
+
+def wait_example_run(run: ExampleRun, *, running: bool = False) -> ExampleRun:
+    def reached():
+        run.refresh_from_db()
+        return (
+            (run.state == ExampleRun.State.RUNNING and run.worker)
+            if running
+            else not (run.is_in_flight)
+        )
+
+    wait_for(reached, timeout=FINAL_TIMEOUT, interval=0.05, what=f"example run {run.pk}")
+    return run
+
+
+def test_run_examples_is_graded_by_the_worker_on_the_example_test_only(ada, learner):
+    exercise = exercise_make(language="javascript")
+    run = wait_example_run(run_examples(ada, exercise, SUBTRACTS))
+    assert run.state == ExampleRun.State.FAILED, run.message
+    assert [row["name"] for row in run.results] == ["adds two small numbers"]
+    assert not Submission.objects.exists()
+    run = wait_example_run(run_examples(ada, exercise, ADDS))
+    assert run.state == ExampleRun.State.PASSED, run.message
+    html = ada.get(f"{exercise.get_absolute_url()}?example_run={run.pk}").content.decode()
+    assert "Examples: passed" in html and "No submissions yet." in html
+
+
+def test_killing_the_pool_process_mid_example_run_redelivers_it(ada, grading_stack):
+    exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
+    run = wait_example_run(run_examples(ada, exercise, SPINS), running=True)
+    time.sleep(0.5)  # inside the jail by now
+    os.kill(int(run.worker.rsplit(":", 1)[1]), signal.SIGKILL)
+
+    run = wait_example_run(run)
+    assert run.attempts >= 2, "the redelivered task picked the running row up again"
+    assert run.state in (ExampleRun.State.FAILED, ExampleRun.State.ERROR)
+    assert run.verdict == "time_limit", (run.verdict, run.message)
