@@ -276,3 +276,38 @@ def test_the_dashboard_figures_cost_the_same_queries_for_any_cohort_size(
         ),
     ):
         assert _count(lambda q=query: q(small)) == _count(lambda q=query: q(large))
+
+
+def test_exercise_stats_show_hint_use_and_the_known_mistakes_made_most(
+    cohort, course_small, exercise, password
+):
+    from apps.accounts.services import user_create
+    from apps.exercises.models import HintReveal, Submission
+
+    people = [user_create(username=f"h{i}", password=password) for i in range(3)]
+    for person in people:
+        services.cohort_join(user=person, cohort=cohort)
+    outsider = user_create(username="outsider", password=password)
+    for person, rungs in ((people[0], 2), (people[1], 1), (outsider, 2)):
+        for rung in range(1, rungs + 1):
+            HintReveal.objects.create(user=person, exercise=exercise, rung=rung, kind="hint")
+    HintReveal.objects.create(
+        user=people[0], exercise=exercise, rung=3, kind="test", test_name="adds negative numbers"
+    )
+    for person, mistake in (
+        (people[0], "subtracts.js"),
+        (people[0], "subtracts.js"),
+        (people[1], "subtracts.js"),
+        (people[2], "prints-pass.js"),
+        (outsider, "prints-pass.js"),
+    ):
+        Submission.objects.filter(pk=run(person, exercise, "failed").pk).update(mistake=mistake)
+
+    (stats,) = [
+        s for s in selectors.cohort_exercise_stats(cohort=cohort) if s.slug == exercise.slug
+    ]
+    assert (stats.hint_learners, stats.hints_taken, stats.test_code_learners) == (2, 3, 1)
+    assert [(m.mistake, m.title, m.runs, m.learners) for m in stats.mistakes] == [
+        ("subtracts.js", "Subtracts instead of adding", 3, 2),
+        ("prints-pass.js", "Fakes the results", 1, 1),
+    ]

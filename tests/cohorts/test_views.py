@@ -376,3 +376,18 @@ def test_exports_defuse_spreadsheet_formulas_in_names(as_user, cohort, member, c
         as_user(cohort.instructor).get(reverse("cohorts:export_progress", args=[cohort.pk]))
     )
     assert {row["name"] for row in rows} == {"'" + member.display_name}
+
+
+def test_the_dashboard_lists_hint_use_and_the_known_mistakes_made_most(
+    as_user, cohort, member, course_small, exercise
+):
+    from apps.exercises.models import HintReveal, Submission
+
+    HintReveal.objects.create(user=member, exercise=exercise, rung=1, kind="hint")
+    Submission.objects.create(
+        user=member, exercise=exercise, code="x", state="failed", mistake="subtracts.js"
+    )
+    page = as_user(cohort.instructor).get(cohort.get_absolute_url()).content.decode()
+    assert "Known mistakes made most" in page
+    assert "Subtracts instead of adding" in page and "1 run, 1 learner" in page
+    assert "1 learner took 1 hint" in page
