@@ -536,6 +536,7 @@ class ExerciseAdmin(CourseItemAdmin):
             "Mistakes, alternatives and limits",
             {"fields": ("wrong_solutions", "alternative_solutions", "limits")},
         ),
+        ("Coaching: hints, and each mistake in words", {"fields": ("hints", "mistakes")}),
         ("Edit history", {"fields": ("edit_history",)}),
     )
     render = staticmethod(lambda obj: services.exercise_render(exercise=obj))

@@ -353,3 +353,41 @@ def test_the_check_runs_the_solutions_in_the_real_jail(exercise, queued):
     assert exercise.is_published
     labels = {row["label"]: row["ok"] for row in exercise.check_report}
     assert labels == {"solution.js": True, "wrong/prints-pass.js": True, "wrong/subtracts.js": True}
+
+
+def test_hints_are_edited_with_the_live_preview_and_saved_in_order(admin, exercise, queued):
+    html = admin.get(change_url(exercise)).content.decode()
+    assert 'id="id_hints-preview"' in html and "?field=hints" in html
+    hints = "Think about **which** number comes first.\n\nThen about its sign."
+    response = admin.post(change_url(exercise), exercise_post(exercise, hints=hints))
+    assert response.status_code == 302
+    exercise.refresh_from_db()
+    assert exercise.hints == ["Think about **which** number comes first.", "Then about its sign."]
+    preview = admin.post(
+        reverse("admin:content_markdown_preview") + "?field=hints", {"hints": hints}
+    )
+    assert "<strong>which</strong>" in preview.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"hints": "Only one hint."}, "Give 2 to 4 hints; there are 1."),
+        ({"hints": "One.\n\n```js\nreturn a + b;\n```"}, "must not contain a code block"),
+        ({"mistakes": '{"subtracts.js": {"title": "S", "explanation": "E"}}'}, "has no entry"),
+        (
+            {
+                "mistakes": '{"subtracts.js": {"title": "S", "explanation": "E"}, '
+                '"prints-pass.js": {"title": "P", "explanation": "E"}, '
+                '"gone.js": {"title": "G", "explanation": "E"}}'
+            },
+            "names no wrong solution",
+        ),
+    ],
+    ids=["one hint", "code in a hint", "a wrong solution without a mistake", "dangling"],
+)
+def test_invalid_hints_and_mistakes_are_field_errors(admin, exercise, queued, changes, expected):
+    response = admin.post(change_url(exercise), exercise_post(exercise, **changes))
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+    assert not queued
