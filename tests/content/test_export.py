@@ -248,3 +248,23 @@ def test_a_reformatted_file_changes_no_data_but_exports_as_now_written(tree):
     assert (result.updated, result.created) == (0, 0)
     assert Track.objects.get(slug="javascript-async").source_text == path.read_text()
     assert content_export(root=tree, check=True).changed == []
+
+
+def test_edited_hints_and_mistakes_survive_export_and_reimport(tree):
+    exercise = Exercise.objects.order_by("slug").first()
+    name = sorted(exercise.mistakes)[0]
+    hints = ["Which part: the *first* one?", "Then: think about 'quotes' and #hashes."]
+    mistakes = {
+        **exercise.mistakes,
+        name: {"title": "Edited: a title", "explanation": "Line one, with: a colon."},
+    }
+    Exercise.objects.filter(pk=exercise.pk).update(hints=hints, mistakes=mistakes)
+
+    folder = str(Path(exercise.source_path).relative_to("content"))
+    assert content_export(root=tree).changed == [f"{folder}/exercise.md"]
+    content_import(root=tree)
+    again = Exercise.objects.get(pk=exercise.pk)
+    assert again.hints == hints
+    assert again.mistakes == mistakes
+    assert again.prompt_md == exercise.prompt_md
+    assert content_export(root=tree, check=True).changed == []  # stable from now on
