@@ -146,7 +146,7 @@ FP = {
 )
 def test_diagnosis_chosen_and_withheld(failing, expected):
     found = coaching.diagnose(
-        failing={name: "wrong" for name in failing}, total=10, fingerprints=FP
+        failing=dict.fromkeys(failing, "wrong"), total=10, fingerprints=FP
     )
     assert (found.mistake if found else None) == expected
 
