@@ -54,6 +54,8 @@ def test_payloads_never_run_on_the_exercise_page_or_the_cohort_dashboard(
     expect(page.locator(".test-message").first).to_contain_text("<script>window.__xss=1</script>")
     # The editor holds the code exactly as submitted, </textarea> included.
     assert page.locator("#code").input_value().startswith(CODE.splitlines()[0])
+    # ...and so does the code editor mounted over it, as text.
+    expect(page.locator(".cm-content")).to_contain_text(CODE.splitlines()[0])
     expect(page.locator(".who")).to_have_text(PAYLOADS[1])
     _assert_nothing_ran(page, "exercise page, failed run")
     screenshot("xss-exercise")
