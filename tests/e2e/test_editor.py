@@ -98,6 +98,11 @@ def test_a_failing_line_is_marked_in_the_gutter(signed_in, exercise):
     expect(page.locator("#results tr[data-code-line='2']")).to_have_count(1)
     expect(page.locator(".cm-gutter-lint .cm-lint-marker-error")).to_have_count(1)
     expect(page.locator(".cm-lintRange-error")).to_contain_text("null.boom")
+    # By keyboard: F8 moves to the marked line.
+    content.click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("F8")
+    expect(page.locator(".cm-activeLine")).to_contain_text("null.boom")
 
 
 def test_the_plain_editor_switch_is_remembered_and_submits(signed_in, exercise, learner):

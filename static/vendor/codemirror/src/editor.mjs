@@ -7,7 +7,7 @@ import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirro
 import { javascript } from "@codemirror/lang-javascript";
 import { python } from "@codemirror/lang-python";
 import { bracketMatching, indentOnInput, indentUnit, syntaxHighlighting } from "@codemirror/language";
-import { lintGutter, setDiagnostics } from "@codemirror/lint";
+import { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
 import { highlightSelectionMatches, search, searchKeymap } from "@codemirror/search";
 import { Compartment, EditorState } from "@codemirror/state";
 import {
@@ -86,6 +86,8 @@ function mount(textarea, options) {
         ...defaultKeymap,
         ...searchKeymap,
         ...historyKeymap,
+        // F8 moves to the next line a failing test points at; Ctrl/Cmd+Shift+M lists them all.
+        ...lintKeymap,
         // Tab indents; Escape then Tab leaves the editor (CodeMirror's tab-focus escape).
         indentWithTab,
       ]),
