@@ -256,8 +256,8 @@ class ExerciseForm(CourseItemForm):
     )
     mistakes = forms.JSONField(
         help_text="For each wrong solution, what learners read when their code makes that "
-        'mistake: {"promise-all.js": {"title": "…", "explanation": "…"}}. Why it is wrong and '
-        "what to think about, no code.",
+        'mistake: a JSON object keyed by file name (e.g. "promise-all.js"), each with a '
+        '"title" and an "explanation". Why it is wrong and what to think about, no code.',
         widget=forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField"}),
     )
     limits = forms.JSONField(
