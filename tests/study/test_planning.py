@@ -28,27 +28,28 @@ def test_latest_day_rule_without_date_is_the_ordinary_schedule():
 
 
 def test_well_before_the_date_reviews_only_build_memory():
-    # A date far away: the card comes back when recall falls to PREP_RETENTION (80 %).
+    # A date far away: the card comes back when recall falls to PREP_RETENTION (78 %).
     due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=100, target=0.9)
     assert memory.retrievability(W, 10.0, due) == pytest.approx(planning.PREP_RETENTION)
 
 
 def test_latest_day_rule_pulls_a_review_before_the_date():
-    # Recall on day 8 would be below the aim (target + margin): the card must be reviewed
-    # before the date. Its recall crosses the aim on day 3, before the last days before the
-    # date; the review waits for the first of those days (day 5), when a review strengthens it
+    # Recall on day 12 would be below the aim (target + margin): the card must be reviewed
+    # before the date. Its recall crosses the aim on day 6, before the last days before the
+    # date; the review waits for the first of those days (day 8), when a review strengthens it
     # more and leaves it fresher on the day.
     aim = planning.aimed_recall(0.9)
-    assert memory.retrievability(W, 10.0, 8) < aim
-    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=8, target=0.9)
-    assert due == pytest.approx(8 - planning.PREP_WINDOW_DAYS)
+    assert memory.retrievability(W, 10.0, 12) < aim
+    assert memory.interval_for(W, 10.0, aim) < 12 - planning.PREP_WINDOW_DAYS
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=12, target=0.9)
+    assert due == pytest.approx(12 - planning.PREP_WINDOW_DAYS)
 
 
 def test_latest_day_rule_keeps_the_target_inside_the_last_days():
     aim = planning.aimed_recall(0.9)
-    assert memory.retrievability(W, 10.0, 5) < aim
-    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=5, target=0.9)
-    assert 5 - planning.PREP_WINDOW_DAYS < due < 5
+    assert memory.retrievability(W, 10.0, 7) < aim
+    due = planning.latest_due_day(W, stability=10.0, last_day=0.0, date_day=7, target=0.9)
+    assert 7 - planning.PREP_WINDOW_DAYS < due < 7
     assert memory.retrievability(W, 10.0, due) == pytest.approx(aim, abs=1e-6)
 
 
