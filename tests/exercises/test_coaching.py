@@ -145,9 +145,7 @@ FP = {
     ],
 )
 def test_diagnosis_chosen_and_withheld(failing, expected):
-    found = coaching.diagnose(
-        failing=dict.fromkeys(failing, "wrong"), total=10, fingerprints=FP
-    )
+    found = coaching.diagnose(failing=dict.fromkeys(failing, "wrong"), total=10, fingerprints=FP)
     assert (found.mistake if found else None) == expected
 
 
