@@ -107,6 +107,8 @@ def test_a_failing_line_is_marked_in_the_gutter(signed_in, exercise):
 
 def test_the_plain_editor_switch_is_remembered_and_submits(signed_in, exercise, learner):
     page = signed_in
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(exercise.get_absolute_url())
     code_editor(page)
     switch = page.get_by_label("Plain editor")
@@ -135,6 +137,7 @@ def test_the_plain_editor_switch_is_remembered_and_submits(signed_in, exercise, 
     expect(code_editor(page)).to_contain_text("fetchAllNews")
     learner.refresh_from_db()
     assert not learner.plain_editor
+    assert errors == [], "switching editors logs no console error"
 
 
 def test_a_visitor_s_choice_is_kept_in_the_browser(page, exercise, live_server):
