@@ -197,6 +197,9 @@ SANDBOX_KEEP_WARM = env_bool("SANDBOX_KEEP_WARM", True)
 EXERCISE_SUBMISSIONS_PER_MINUTE = env_int("EXERCISE_SUBMISSIONS_PER_MINUTE", 6)
 # "Run examples" (free, example tests only) has its own, more generous cap.
 EXERCISE_EXAMPLE_RUNS_PER_MINUTE = env_int("EXERCISE_EXAMPLE_RUNS_PER_MINUTE", 20)
+# A worker that starts records the wrong solutions' fingerprints the database lacks (named
+# mistakes on a fresh `make run`); the integration tests' workers leave their databases alone.
+EXERCISE_FINGERPRINTS_ON_START = env_bool("EXERCISE_FINGERPRINTS_ON_START", True)
 EXERCISE_SWEEP_EVERY_SECONDS = env_int("EXERCISE_SWEEP_EVERY_SECONDS", 30)
 EXERCISE_SWEEP_QUEUED_AFTER_SECONDS = env_int("EXERCISE_SWEEP_QUEUED_AFTER_SECONDS", 120)
 EXERCISE_SWEEP_RUNNING_AFTER_SECONDS = env_int("EXERCISE_SWEEP_RUNNING_AFTER_SECONDS", 180)

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
 from apps.content import checks
 
@@ -34,6 +35,8 @@ def fingerprints_fill_missing(sender=None, **kwargs) -> None:
     """A worker that starts on a database without fingerprints (the first `make run`, or
     content changed since `check_exercises` last ran) records them in the background, so a
     learner's classic mistake is named without anyone running `check_exercises` by hand."""
+    if not settings.EXERCISE_FINGERPRINTS_ON_START:
+        return
     try:
         missing = checks.exercises_missing_fingerprints()
         for exercise_id in missing:

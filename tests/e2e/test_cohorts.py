@@ -74,9 +74,9 @@ def test_an_instructor_follows_a_learner_who_joined_through_the_link(
     expect(page).to_have_url(re.compile(r"metric=learned"))
     # A person reads before the next key press; wait until htmx has settled the swapped table
     # (a link pressed mid-swap is followed as a plain link, which works but reloads the page).
-    page.wait_for_function(
-        "document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling').length === 0"
-    )
+    # A locator, not wait_for_function: a string predicate is eval'd in the page, which the
+    # CSP (no 'unsafe-eval') refuses whenever the first check is false and Playwright polls.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
     first_lesson = page.locator("th.heat-lesson a").first
     first_lesson.focus()
     page.keyboard.press("Enter")

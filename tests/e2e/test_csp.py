@@ -68,9 +68,9 @@ def visit(page, url: str):
 
 def settle(page) -> None:
     """Let htmx finish: no request in flight, nothing swapping or settling."""
-    page.wait_for_function(
-        "document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling').length === 0"
-    )
+    # A locator, not wait_for_function: a string predicate is eval'd in the page, which the
+    # CSP (no 'unsafe-eval') refuses whenever the first check is false and Playwright polls.
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
 def test_visitor_and_learner_pages_and_htmx_rating(page, course_live, login, violations):

@@ -276,3 +276,23 @@ def test_a_worker_fills_the_fingerprints_a_fresh_database_lacks():
     assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 2
     assert checks.exercises_missing_fingerprints() == []
     assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 0  # nothing to redo
+
+
+@pytest.mark.django_db
+def test_a_starting_worker_queues_the_missing_fingerprints_unless_told_not_to(
+    settings, monkeypatch
+):
+    from apps.content import tasks
+    from tests.exercises.factories import exercise_make
+
+    exercise = exercise_make(language="javascript")
+    queued = []
+    monkeypatch.setattr(
+        tasks.exercise_fingerprints_fill, "apply_async", lambda args, **kw: queued.append(args)
+    )
+    settings.EXERCISE_FINGERPRINTS_ON_START = False
+    tasks.fingerprints_fill_missing()
+    assert queued == [], "the integration tests' and the benchmark's workers leave them alone"
+    settings.EXERCISE_FINGERPRINTS_ON_START = True
+    tasks.fingerprints_fill_missing()
+    assert queued == [(exercise.pk,)]

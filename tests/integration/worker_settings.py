@@ -13,3 +13,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     "global_keyprefix": os.environ["PORTAL_TEST_KEYPREFIX"],
 }
+# Each test sets up and flushes its own rows; a worker that started recording fingerprints in
+# the background would race those flushes (a deadlock on PostgreSQL).
+EXERCISE_FINGERPRINTS_ON_START = False
