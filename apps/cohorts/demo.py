@@ -30,7 +30,7 @@ from fsrs import Rating
 from apps.cohorts import services
 from apps.cohorts.models import Cohort, Membership
 from apps.content.models import Card, Exercise
-from apps.exercises.models import Submission, TestResult
+from apps.exercises.models import HintReveal, Submission, TestResult
 from apps.study import clock, scheduling
 from apps.study.models import CardState, ReviewDay, ReviewLog, StudyPlan
 
@@ -226,13 +226,34 @@ def _exercise_shapes(rng: random.Random) -> list[_ExerciseShape]:
     return shapes
 
 
+def _hints_taken(exercise: Exercise, t: Temperament, help_rng: random.Random) -> int:
+    """How many hints a learner of this skill takes on an exercise (before their first run)."""
+    if not exercise.hints or help_rng.random() < 0.3 + 0.6 * t.skill:
+        return 0
+    return help_rng.randint(1, len(exercise.hints))
+
+
 def _practise(
-    *, writer: _Writer, user, shapes: list[_ExerciseShape], t: Temperament, rng, results: list
+    *,
+    writer: _Writer,
+    user,
+    shapes: list[_ExerciseShape],
+    t: Temperament,
+    rng,
+    help_rng,
+    results: list,
 ) -> None:
     for shape in shapes:
         if rng.random() > 0.35 + 0.6 * t.diligence:
             continue
-        wrong = list(shape.exercise.wrong_solutions.values()) or [shape.exercise.starter_code]
+        # (name, code): a failed run is one of the exercise's own wrong solutions, so it is
+        # named as that known mistake, as a real run of that code would be.
+        wrong = list(shape.exercise.wrong_solutions.items()) or [("", shape.exercise.starter_code)]
+        hints_taken = _hints_taken(shape.exercise, t, help_rng)
+        for rung in range(1, hints_taken + 1):
+            writer.add(
+                HintReveal(user=user, exercise=shape.exercise, rung=rung, kind=HintReveal.Kind.HINT)
+            )
         fails_before_pass = min(int(rng.expovariate(0.3 + 0.9 * t.skill)), 9)
         gives_up = rng.random() > 0.55 + 0.4 * t.skill
         runs = fails_before_pass + (0 if gives_up else 1)
@@ -249,9 +270,9 @@ def _practise(
             total = len(shape.examples) + len(shape.hidden)
             passed_count = total - len(failing)
             message = "All tests passed." if passed else f"{passed_count} of {total} tests passed."
+            mistake, code = ("", shape.exercise.solution_code) if passed else rng.choice(wrong)
             submission = Submission(
-                user=user, exercise=shape.exercise,
-                code=shape.exercise.solution_code if passed else rng.choice(wrong),
+                user=user, exercise=shape.exercise, code=code, mistake=mistake,
                 state=Submission.State.PASSED if passed else Submission.State.FAILED,
                 message=message,
                 verdict="ok", wall_ms=rng.randint(300, 2500), cpu_ms=rng.randint(150, 900),
@@ -314,6 +335,7 @@ def demo_cohort_seed(
         return SeedSummary(existing, existing.memberships.count(), 0, 0, 0, created=False)
     now = (now or clock.now()).astimezone(UTC)
     rng = random.Random(seed)
+    help_rng = random.Random(seed + 1)  # hints: their own stream, the history stays as it was
     course = list(
         Card.objects.filter(is_retired=False, lesson__is_retired=False)
         .filter(lesson__track__is_retired=False)
@@ -356,7 +378,7 @@ def demo_cohort_seed(
                 _study(writer=writer, user=user, cards=course, t=temperament, rng=rng, now=now)
                 _practise(
                     writer=writer, user=user, shapes=shapes, t=temperament, rng=rng,
-                    results=results,
+                    help_rng=help_rng, results=results,
                 )  # fmt: skip
             writer.flush()
         _write_results(results)

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from apps.cohorts.demo import harness_test_names
 from apps.cohorts.models import Cohort
-from apps.exercises.models import Submission, TestResult
+from apps.exercises.models import HintReveal, Submission, TestResult
 from apps.study import scheduling
 from apps.study.models import CardState, ReviewDay, ReviewLog
 from tests.exercises.factories import JS, PY
@@ -109,6 +109,19 @@ def test_runs_pass_and_fail_with_the_exercises_own_tests(instructor, course_smal
         assert run.results.filter(status="fail", is_example=False).exists()
     for run in runs.filter(state="passed")[:20]:
         assert not run.results.exclude(status="pass").exists()
+
+
+def test_the_dashboard_has_hint_use_and_named_mistakes_to_show(instructor, course_small, exercise):
+    seed("--learners", "30", "--days", "20", "--instructor", instructor.username, "--seed", "3")
+    failed = Submission.objects.filter(state="failed")
+    assert failed.exists()
+    for run in failed:  # each failed run is one of the exercise's wrong solutions, named as such
+        assert exercise.wrong_solutions[run.mistake] == run.code
+    assert not Submission.objects.filter(state="passed").exclude(mistake="").exists()
+    reveals = HintReveal.objects.filter(exercise=exercise)
+    assert reveals.exists(), "some learners took hints"
+    assert {r.rung for r in reveals} <= set(range(1, len(exercise.hints) + 1))
+    assert set(reveals.values_list("kind", flat=True)) == {HintReveal.Kind.HINT}
 
 
 def test_test_names_are_read_from_both_harnesses():
