@@ -77,13 +77,10 @@ def exercise_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 def submission_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     exercise = selectors.exercise_get(slug=slug)
-    form = SubmissionForm(request.POST)
-    code = form.data.get("code", "")
+    code = request.POST.get("code", "")
     try:
-        if not form.is_valid():
-            raise SubmissionRefused("Send your code in the editor's form.", reason="empty")
         submission = services.submission_create(
-            user=request.user, exercise=exercise, code=form.cleaned_data["code"]
+            user=request.user, exercise=exercise, code=_posted_code(request)
         )
     except SubmissionRefused as refusal:
         page = selectors.exercise_page(exercise=exercise, user=request.user)
@@ -167,6 +164,14 @@ def exercise_hint(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("exercises:detail", args=[exercise.slug]) + "#hints")
 
 
+def _posted_code(request: HttpRequest) -> str:
+    """The editor form's code (Submit and Run examples post the same form), or a refusal."""
+    form = SubmissionForm(request.POST)
+    if not form.is_valid():
+        raise SubmissionRefused("Send your code in the editor's form.", reason="empty")
+    return form.cleaned_data["code"]
+
+
 def _example_run_param(request: HttpRequest) -> int | None:
     value = request.GET.get("example_run", "")
     return int(value) if value.isdigit() else None
@@ -177,13 +182,10 @@ def _example_run_param(request: HttpRequest) -> int | None:
 def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The "Run examples" button: the same form as a submission, graded on the example tests."""
     exercise = selectors.exercise_get(slug=slug)
-    form = SubmissionForm(request.POST)
-    code = form.data.get("code", "")
+    code = request.POST.get("code", "")
     try:
-        if not form.is_valid():
-            raise SubmissionRefused("Send your code in the editor's form.", reason="empty")
         run = example_runs.example_run_create(
-            user=request.user, exercise=exercise, code=form.cleaned_data["code"]
+            user=request.user, exercise=exercise, code=_posted_code(request)
         )
     except SubmissionRefused as refusal:
         if request.htmx:
