@@ -54,7 +54,8 @@ def page_seed() -> None:
 
     from apps.accounts.services import user_create
     from apps.content.models import Card
-    from apps.study import clock, memory, planning
+    from apps.core import clock
+    from apps.study import memory, planning
     from apps.study.models import CardState, ReviewLog, StudyPlan
 
     cards = list(Card.objects.live().order_by("pk"))

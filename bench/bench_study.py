@@ -45,7 +45,8 @@ def seed() -> None:
 
     from apps.accounts.services import user_create
     from apps.content.models import Card, Track
-    from apps.study import clock, scheduling, services
+    from apps.core import clock
+    from apps.study import scheduling, services
     from apps.study.models import CardState, ReviewDay, ReviewLog
 
     cards = list(Card.objects.live().order_by("pk"))

@@ -3,7 +3,7 @@ import os
 from celery import Celery
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
-from portal import kombu_fixes
+from apps.core import kombu_fixes
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -35,7 +35,7 @@ def use_django_logging(loglevel=None, **kwargs) -> None:
 @before_task_publish.connect
 def publish_request_id(headers=None, **kwargs) -> None:
     """A task published while serving a request (or running a task) carries its request id."""
-    from portal.logging import current_request_id
+    from apps.core.logging import current_request_id
 
     request_id = current_request_id()
     if request_id and headers is not None:
@@ -49,7 +49,12 @@ _bound: dict[str, object] = {}
 def bind_request_id(task_id=None, task=None, **kwargs) -> None:
     """Log the task under the request id that published it; a task published without one (by
     beat, say) gets its own, which the tasks it publishes in turn carry."""
-    from portal.logging import current_request_id, new_request_id, request_id_bound, sane_request_id
+    from apps.core.logging import (
+        current_request_id,
+        new_request_id,
+        request_id_bound,
+        sane_request_id,
+    )
 
     request_id = (
         sane_request_id(task.request.get(REQUEST_ID_TASK_HEADER) if task else None)

@@ -13,7 +13,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.logging import logging_config
+from apps.core.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "apps.core",
     "apps.accounts",
     "apps.content",
     "apps.study",
@@ -63,9 +64,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "portal.request_id.RequestIdMiddleware",
+    "apps.core.request_id.RequestIdMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "portal.security.ContentSecurityPolicyMiddleware",
+    "apps.core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Innermost: a view's transient database error (a lock held too long) becomes a 503 page.
-    "portal.db_busy.DatabaseBusyMiddleware",
+    "apps.core.db_busy.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -91,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.navigation",
+                "apps.core.context_processors.navigation",
             ],
         },
     },
@@ -231,7 +232,7 @@ CACHES = {
 }
 
 # Logs on stderr: JSON lines (LOG_FORMAT=json, the default when DEBUG is off) or text, every
-# record with the request id (portal/logging.py); Celery workers and beat log the same way.
+# record with the request id (apps/core/logging.py); Celery workers and beat log the same way.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or ("text" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
@@ -244,7 +245,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# portal.security.ContentSecurityPolicyMiddleware: "{nonce}" becomes this request's nonce. No
+# apps.core.security.ContentSecurityPolicyMiddleware: "{nonce}" becomes this request's nonce. No
 # 'unsafe-inline', no 'unsafe-eval': scripts and styles are files, htmx is told not to inject
 # its indicator <style> nor to eval (the htmx-config <meta> in templates/base.html).
 CONTENT_SECURITY_POLICY = {

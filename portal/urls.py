@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.content import views as content_views
-from portal import views as portal_views
+from apps.core import views as portal_views
 
 urlpatterns = [
     path("", content_views.home, name="home"),
@@ -16,5 +16,5 @@ urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
 ]
 
-handler404 = "portal.views.page_not_found"
-handler500 = "portal.views.server_error"
+handler404 = "apps.core.views.page_not_found"
+handler500 = "apps.core.views.server_error"

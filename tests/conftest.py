@@ -77,7 +77,7 @@ def nothing_left_in_flight(transactional_db):
     )
 
 
-# The study app reads time through apps.study.clock.now: tests move it by hand.
+# The study app reads time through apps.core.clock.now: tests move it by hand.
 class Clock:
     """The study app's clock, under the test's control."""
 
@@ -99,5 +99,5 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     fake = Clock(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
-    monkeypatch.setattr("apps.study.clock.now", fake)
+    monkeypatch.setattr("apps.core.clock.now", fake)
     return fake

@@ -5,7 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 
 from apps.accounts import services
 from apps.accounts.models import TIME_ZONE_CHOICES, User
-from portal.security import client_ip
+from apps.core.security import client_ip
 
 RATE_LIMITED = "rate_limited"
 

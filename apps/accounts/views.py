@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.accounts import services
 from apps.accounts.forms import LoginForm, SignUpForm
-from portal.security import client_ip, safe_next_url
+from apps.core.security import client_ip, safe_next_url
 
 TOO_MANY_REQUESTS = 429
 

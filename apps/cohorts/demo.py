@@ -30,8 +30,9 @@ from fsrs import Rating
 from apps.cohorts import services
 from apps.cohorts.models import Cohort, Membership
 from apps.content.models import Card, Exercise
+from apps.core import clock
 from apps.exercises.models import HintReveal, Submission, TestResult
-from apps.study import clock, scheduling
+from apps.study import scheduling
 from apps.study.models import CardState, ReviewDay, ReviewLog, StudyPlan
 
 User = get_user_model()

@@ -3,7 +3,7 @@ follow their cohorts there, learners see the cohorts they joined (no query eithe
 
 from django.urls import reverse
 
-from portal.context_processors import NavItem
+from apps.core.context_processors import NavItem
 
 
 def nav_items(request) -> list[NavItem]:

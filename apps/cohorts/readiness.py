@@ -14,7 +14,8 @@ from django.db.models import Avg
 
 from apps.cohorts.models import Cohort, Membership
 from apps.content.models import Card
-from apps.study import clock, fits, memory, planning
+from apps.core import clock
+from apps.study import fits, memory, planning
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
 from apps.study.selectors import LIVE_CARD, LIVE_STATE
 

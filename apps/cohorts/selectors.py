@@ -47,8 +47,8 @@ from django.utils.text import Truncator
 
 from apps.cohorts.models import Cohort, CohortStats, Membership
 from apps.content.models import Card, Exercise, Lesson
+from apps.core import charts, clock
 from apps.exercises.models import HintReveal, Submission, TestResult
-from apps.study import charts, clock
 from apps.study.models import CardState, ReviewDay, ReviewLog
 from apps.study.selectors import LEARNED, LIVE_CARD, MASTERED, Progress
 

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from apps.cohorts import selectors
 from apps.cohorts.models import Cohort, CohortStats, Membership
-from apps.study import clock
+from apps.core import clock
 
 # No 0/O, 1/I/L: codes are read aloud and typed from slides.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

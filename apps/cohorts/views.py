@@ -4,11 +4,9 @@ user: a cohort that is not yours, a learner not in it, a submission not theirs."
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +15,9 @@ from django.views.decorators.vary import vary_on_headers
 from apps.cohorts import selectors, services
 from apps.cohorts.forms import CohortForm, HeatmapForm, JoinCodeForm
 from apps.content.rendering import render_code
-from apps.study import clock, scheduling
+from apps.core import clock
+from apps.core.csv_export import csv_response
+from apps.study import scheduling
 
 
 def _teacher_only(request) -> None:
@@ -206,32 +206,6 @@ def submission(request, pk: int, user_id: int, submission_id: int):
 # Exports ----------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """Text a spreadsheet would run as a formula (a display name like "=HYPERLINK(...)") is
-    quoted with a leading apostrophe, as OWASP recommends; everything else is left alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return value
-
-
-def _csv_response(rows, *, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow([csv_cell(cell) for cell in row]) for row in rows),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 PROGRESS_COLUMNS = [
     "learner", "name", "track", "lesson", "lesson_title", "cards", "seen", "learned", "mastered",
     "mastered_pct",
@@ -256,7 +230,7 @@ def export_progress(request, pk: int):
                 progress.mastered, progress.mastered_pct,
             ]  # fmt: skip
 
-    return _csv_response(rows(), filename=f"cohort-{cohort.pk}-progress.csv")
+    return csv_response(rows(), filename=f"cohort-{cohort.pk}-progress.csv")
 
 
 @require_GET
@@ -275,7 +249,7 @@ def export_submissions(request, pk: int):
                 "; ".join(item.failed_names), "" if item.wall_ms is None else item.wall_ms,
             ]  # fmt: skip
 
-    return _csv_response(rows(), filename=f"cohort-{cohort.pk}-submissions.csv")
+    return csv_response(rows(), filename=f"cohort-{cohort.pk}-submissions.csv")
 
 
 # Readiness on the cohort's date (issue 16) -------------------------------------------------
@@ -318,4 +292,4 @@ def export_readiness(request, pk: int):
                 "yes" if r.on_track else "no", r.behind_points, r.model,
             ]  # fmt: skip
 
-    return _csv_response(rows(), filename=f"cohort-{cohort.pk}-readiness.csv")
+    return csv_response(rows(), filename=f"cohort-{cohort.pk}-readiness.csv")

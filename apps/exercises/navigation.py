@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from portal.context_processors import NavItem
+from apps.core.context_processors import NavItem
 
 
 def nav_items(request) -> list[NavItem]:

@@ -18,9 +18,9 @@ from celery.signals import worker_process_shutdown, worker_ready
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from apps.core.db_busy import is_database_busy
 from apps.exercises import example_runs, services
 from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
-from portal.db_busy import is_database_busy
 
 logger = logging.getLogger(__name__)
 

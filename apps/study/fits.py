@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
-from apps.study import clock, memory, planning
+from apps.core import clock
+from apps.study import memory, planning
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
 
 logger = logging.getLogger(__name__)

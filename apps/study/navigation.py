@@ -3,8 +3,9 @@ now (reviews due plus today's new cards), and the dashboard (mock interviews sta
 
 from django.urls import reverse
 
-from apps.study import clock, selectors
-from portal.context_processors import NavItem
+from apps.core import clock
+from apps.core.context_processors import NavItem
+from apps.study import selectors
 
 
 def nav_items(request) -> list[NavItem]:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from apps.content.models import Card, Track
-from apps.study import clock, fits, planning, selectors
+from apps.core import clock
+from apps.study import fits, planning, selectors
 from apps.study.models import CardState, StudyPlan
 
 CHART_WIDTH = 600
@@ -55,7 +56,7 @@ def _n(value: float) -> str:
 
 def forecast_chart(days: list[planning.PlanDay]) -> ForecastChart:
     """Stacked bars: reviews below, new cards above, one per day up to the date."""
-    from apps.study.charts import nice_ceiling
+    from apps.core.charts import nice_ceiling
 
     maximum = nice_ceiling(max((d.reviews + d.new for d in days), default=0))
     plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM

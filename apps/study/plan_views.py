@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.study import clock, plan_selectors, services
+from apps.core import clock
+from apps.study import plan_selectors, services
 from apps.study.plan_forms import PlanForm, days_off_text
 
 

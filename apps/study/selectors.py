@@ -18,7 +18,8 @@ from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import Card, Lesson, Track
-from apps.study import charts, clock, planning, scheduling
+from apps.core import charts, clock
+from apps.study import planning, scheduling
 from apps.study.models import (
     CardState,
     MockInterview,

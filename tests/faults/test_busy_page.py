@@ -4,7 +4,7 @@ say) reaches the 500 handler, which answers a transient database error with the 
 import pytest
 from django.db import OperationalError
 
-from portal.views import server_error
+from apps.core.views import server_error
 
 
 def handled(request, exc: Exception):

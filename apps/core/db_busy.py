@@ -7,7 +7,7 @@ nothing was saved half-way (the write's transaction rolled back), so the learner
 page saying so, with Retry-After, instead of the 500 page. Every other error goes on to the 500
 handler as before.
 
-`DatabaseBusyMiddleware` answers for errors raised in views; `portal.views.server_error` uses
+`DatabaseBusyMiddleware` answers for errors raised in views; `apps.core.views.server_error` uses
 `busy_response` for the rest (a session saved by middleware, say).
 """
 

@@ -12,7 +12,7 @@ import time
 
 from django.utils.functional import SimpleLazyObject
 
-from portal.logging import (
+from apps.core.logging import (
     REQUEST_ID_HEADER,
     new_request_id,
     request_id_bound,

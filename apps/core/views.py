@@ -9,8 +9,8 @@ from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
-from portal.db_busy import busy_response, is_database_busy
-from portal.health import health_report
+from apps.core.db_busy import busy_response, is_database_busy
+from apps.core.health import health_report
 
 
 def page_not_found(request, exception):
@@ -36,6 +36,6 @@ def ping(request):
 @require_safe
 def healthz(request):
     """Database, Redis and sandbox preflight as JSON: 503 when the database or Redis is down,
-    200 otherwise (`degraded` when only the sandbox fails). See portal/health.py."""
+    200 otherwise (`degraded` when only the sandbox fails). See apps/core/health.py."""
     report = health_report()
     return JsonResponse(report, status=503 if report["status"] == "down" else 200)

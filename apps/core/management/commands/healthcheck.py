@@ -8,7 +8,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.health import health_report
+from apps.core.health import health_report
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 the request id of whatever is being served (a web request, or a Celery task it published) on
 every record.
 
-The request id lives in a context variable: portal.request_id sets it for a web request,
+The request id lives in a context variable: apps.core.request_id sets it for a web request,
 portal.celery carries it in the task's headers to the worker and sets it around the task.
 `RequestContextFilter` copies it (and any other context fields, such as the task's name) onto
 each record; the formatters print it. Anything passed with `extra={...}` becomes a field:
@@ -158,10 +158,10 @@ def logging_config(*, json: bool, level: str = "INFO") -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_context": {"()": "portal.logging.RequestContextFilter"}},
+        "filters": {"request_context": {"()": "apps.core.logging.RequestContextFilter"}},
         "formatters": {
-            "json": {"()": "portal.logging.JsonFormatter"},
-            "text": {"()": "portal.logging.TextFormatter"},
+            "json": {"()": "apps.core.logging.JsonFormatter"},
+            "text": {"()": "apps.core.logging.TextFormatter"},
         },
         "handlers": {
             "console": {
