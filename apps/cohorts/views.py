@@ -17,7 +17,7 @@ from apps.cohorts.forms import CohortForm, HeatmapForm, JoinCodeForm
 from apps.content.rendering import render_code
 from apps.core import clock
 from apps.core.csv_export import csv_response
-from apps.study import scheduling
+from apps.study.models import MASTERED_STABILITY_DAYS
 
 
 def _teacher_only(request) -> None:
@@ -128,7 +128,7 @@ def dashboard(request, pk: int):
         "heatmap": heatmap,
         "figures": figures,
         "join_url": request.build_absolute_uri(reverse("cohorts:join", args=[cohort.join_code])),
-        "mastered_days": int(scheduling.MASTERED_STABILITY_DAYS),
+        "mastered_days": int(MASTERED_STABILITY_DAYS),
         "max_age": int(selectors.stats_max_age().total_seconds()),
     }
     return render(request, "cohorts/dashboard.html", context)

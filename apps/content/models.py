@@ -58,6 +58,23 @@ class OutlineItem(ImportedItem):
         abstract = True
 
 
+def live_lesson_q(prefix: str = "") -> models.Q:
+    """ "A live lesson", for a lookup through `prefix` (say "lessons__"): neither it nor its
+    track is retired. `Lesson.objects.live()` is this with no prefix."""
+    return models.Q(**{f"{prefix}is_retired": False, f"{prefix}track__is_retired": False})
+
+
+def live_card_q(prefix: str = "") -> models.Q:
+    """ "A live card", for a lookup through `prefix` (say "card__"): neither it, its lesson nor
+    its track is retired. `Card.objects.live()` is this with no prefix."""
+    return models.Q(**{f"{prefix}is_retired": False}) & live_lesson_q(f"{prefix}lesson__")
+
+
+class LessonQuerySet(LiveQuerySet):
+    def live(self):
+        return self.filter(live_lesson_q())
+
+
 class Track(OutlineItem):
     class Meta:
         ordering = ["order", "slug"]
@@ -72,6 +89,8 @@ class Track(OutlineItem):
 class Lesson(OutlineItem):
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="lessons")
 
+    objects = LessonQuerySet.as_manager()
+
     class Meta:
         ordering = ["track__order", "order", "slug"]
 
@@ -83,9 +102,12 @@ class Lesson(OutlineItem):
 
 
 class CardQuerySet(LiveQuerySet):
+    def live(self):
+        return self.filter(live_card_q())
+
     def search(self, query: str):
         terms = [term for term in query.split() if term]
-        qs = self.live().filter(lesson__is_retired=False, lesson__track__is_retired=False)
+        qs = self.live()
         for term in terms[:8]:
             qs = qs.filter(
                 models.Q(question_md__icontains=term)

@@ -4,9 +4,14 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.content.models import Card, ContentGeneration, Lesson, Track
-
-LIVE_CARDS = Q(lessons__cards__is_retired=False, lessons__is_retired=False)
+from apps.content.models import (
+    Card,
+    ContentGeneration,
+    Lesson,
+    Track,
+    live_card_q,
+    live_lesson_q,
+)
 
 
 def content_generation() -> int:
@@ -20,8 +25,8 @@ def content_generation() -> int:
 
 def track_list() -> QuerySet[Track]:
     return Track.objects.live().annotate(
-        lesson_count=Count("lessons", filter=Q(lessons__is_retired=False), distinct=True),
-        card_count=Count("lessons__cards", filter=LIVE_CARDS, distinct=True),
+        lesson_count=Count("lessons", filter=live_lesson_q("lessons__"), distinct=True),
+        card_count=Count("lessons__cards", filter=live_card_q("lessons__cards__"), distinct=True),
     )
 
 
@@ -32,14 +37,14 @@ def track_get(*, slug: str) -> Track:
 def track_lessons(*, track: Track) -> QuerySet[Lesson]:
     return (
         track.lessons.live()
-        .annotate(card_count=Count("cards", filter=Q(cards__is_retired=False)))
+        .annotate(card_count=Count("cards", filter=live_card_q("cards__")))
         .order_by("order", "slug")
     )
 
 
 def lesson_get(*, track_slug: str, slug: str) -> Lesson:
     return get_object_or_404(
-        Lesson.objects.live().filter(track__is_retired=False).select_related("track"),
+        Lesson.objects.live().select_related("track"),
         track__slug=track_slug,
         slug=slug,
     )

@@ -11,6 +11,39 @@ from django.db import models
 
 from apps.content.models import Card, Track
 
+# A card is "mastered" once its memory lasts this long: a stability of three weeks means FSRS
+# expects the learner to still recall it with 90 % probability 21 days after the last review.
+MASTERED_STABILITY_DAYS = 21.0
+
+
+def learned_q(prefix: str = "") -> models.Q:
+    """ "Learned", for a lookup through `prefix` (say "mine__"): the card left the learning
+    steps and is in review (FSRS's Review state). `CardState.objects.learned()` is this."""
+    return models.Q(**{f"{prefix}state": CardState.State.REVIEW})
+
+
+def mastered_q(prefix: str = "") -> models.Q:
+    """ "Mastered": learned, with a stability of at least MASTERED_STABILITY_DAYS."""
+    return learned_q(prefix) & models.Q(**{f"{prefix}stability__gte": MASTERED_STABILITY_DAYS})
+
+
+def is_learned(*, state: int | None) -> bool:
+    """`learned_q` for a value already read."""
+    return state == CardState.State.REVIEW
+
+
+def is_mastered(*, state: int | None, stability: float | None) -> bool:
+    """`mastered_q` for values already read."""
+    return is_learned(state=state) and (stability or 0.0) >= MASTERED_STABILITY_DAYS
+
+
+class CardStateQuerySet(models.QuerySet):
+    def learned(self):
+        return self.filter(learned_q())
+
+    def mastered(self):
+        return self.filter(mastered_q())
+
 
 class CardState(models.Model):
     """One learner's memory of one card, as FSRS models it.
@@ -37,6 +70,8 @@ class CardState(models.Model):
     reps = models.PositiveIntegerField(default=0)
     lapses = models.PositiveIntegerField(default=0, help_text="Times the card was rated Again.")
     created_at = models.DateTimeField(help_text="First review: when the card stopped being new.")
+
+    objects = CardStateQuerySet.as_manager()
 
     class Meta:
         constraints = [

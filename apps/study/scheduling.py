@@ -25,9 +25,6 @@ RATING_LABELS = {
     Rating.Easy: "Easy",
 }
 
-# Mastery thresholds, written out on the dashboard.
-MASTERED_STABILITY_DAYS = 21.0
-
 
 def scheduler() -> Scheduler:
     """The scheduler with FSRS's default parameters."""
@@ -105,14 +102,6 @@ def fsrs_card_load(data: dict) -> FsrsCard:
 
 def lapses_after(*, lapses: int, rating: int) -> int:
     return lapses + 1 if rating == Rating.Again else lapses
-
-
-def is_learned(*, state: int | None) -> bool:
-    return state == State.Review
-
-
-def is_mastered(*, state: int | None, stability: float | None) -> bool:
-    return state == State.Review and (stability or 0.0) >= MASTERED_STABILITY_DAYS
 
 
 def interval_label(delta: timedelta) -> str:

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.content.models import Card, Lesson, Track
+from apps.content.models import Card, Lesson, Track, live_card_q
 from apps.core import charts, clock
 from apps.study import planning, scheduling
 from apps.study.models import (
@@ -27,14 +27,16 @@ from apps.study.models import (
     ReviewDay,
     ReviewLog,
     StudyPlan,
+    is_learned,
+    is_mastered,
+    learned_q,
+    mastered_q,
 )
 
-LIVE_CARD = Q(is_retired=False, lesson__is_retired=False, lesson__track__is_retired=False)
-LIVE_STATE = Q(
-    card__is_retired=False, card__lesson__is_retired=False, card__lesson__track__is_retired=False
-)
-LEARNED = Q(state=CardState.State.REVIEW)
-MASTERED = Q(state=CardState.State.REVIEW, stability__gte=scheduling.MASTERED_STABILITY_DAYS)
+LIVE_CARD = live_card_q()
+LIVE_STATE = live_card_q("card__")
+LEARNED = learned_q()
+MASTERED = mastered_q()
 LEARN_AHEAD = timedelta(minutes=20)
 INTERVIEW_TIME = planning.INTERVIEW_TIME  # readiness is projected to 9:00 on the day
 
@@ -274,10 +276,8 @@ def lesson_progress(*, cards: list[Card], states: Iterable[CardState]) -> Progre
     for state in states:
         if state.card_id in ids:
             progress.seen += 1
-            progress.learned += scheduling.is_learned(state=state.state)
-            progress.mastered += scheduling.is_mastered(
-                state=state.state, stability=state.stability
-            )
+            progress.learned += is_learned(state=state.state)
+            progress.mastered += is_mastered(state=state.state, stability=state.stability)
     return progress
 
 
@@ -290,14 +290,8 @@ def lesson_progress_for_card(*, user, card: Card) -> Progress:
         .aggregate(
             total=Count("pk"),
             seen=Count("mine"),
-            learned=Count("mine", filter=Q(mine__state=CardState.State.REVIEW)),
-            mastered=Count(
-                "mine",
-                filter=Q(
-                    mine__state=CardState.State.REVIEW,
-                    mine__stability__gte=scheduling.MASTERED_STABILITY_DAYS,
-                ),
-            ),
+            learned=Count("mine", filter=learned_q("mine__")),
+            mastered=Count("mine", filter=mastered_q("mine__")),
         )
     )
     return Progress(**figures)
@@ -570,10 +564,8 @@ def dashboard(*, user, now: datetime) -> Dashboard:
         state = states.get(card.pk)
         if state is not None:
             entry.progress.seen += 1
-            entry.progress.learned += scheduling.is_learned(state=state.state)
-            entry.progress.mastered += scheduling.is_mastered(
-                state=state.state, stability=state.stability
-            )
+            entry.progress.learned += is_learned(state=state.state)
+            entry.progress.mastered += is_mastered(state=state.state, stability=state.stability)
 
     by_card = {card.pk: card for card in cards}
     weakest = sorted(

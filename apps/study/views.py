@@ -38,7 +38,7 @@ from apps.study.forms import (
     NewCardsForm,
     RatingForm,
 )
-from apps.study.models import ReviewLog
+from apps.study.models import MASTERED_STABILITY_DAYS, ReviewLog
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -204,7 +204,7 @@ def dashboard(request):
     context = {
         "board": board,
         "date_form": InterviewDateForm(initial={"interview_date": board.plan.interview_date}),
-        "mastered_days": int(scheduling.MASTERED_STABILITY_DAYS),
+        "mastered_days": int(MASTERED_STABILITY_DAYS),
         "zone": clock.learner_zone(request.user),
     }
     return render(request, "study/dashboard.html", context)

@@ -8,6 +8,7 @@ from fsrs import Rating, Scheduler
 
 from apps.core import charts
 from apps.study import scheduling
+from apps.study.models import is_learned, is_mastered
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -67,10 +68,10 @@ def test_key_point_coverage_maps_to_a_rating(covered, total, rating):
 
 
 def test_mastery_needs_the_review_state_and_three_weeks_of_stability():
-    assert scheduling.is_mastered(state=2, stability=21.0)
-    assert not scheduling.is_mastered(state=2, stability=20.9)
-    assert not scheduling.is_mastered(state=3, stability=40.0)  # relearning
-    assert scheduling.is_learned(state=2) and not scheduling.is_learned(state=1)
+    assert is_mastered(state=2, stability=21.0)
+    assert not is_mastered(state=2, stability=20.9)
+    assert not is_mastered(state=3, stability=40.0)  # relearning
+    assert is_learned(state=2) and not is_learned(state=1)
 
 
 def test_the_daily_chart_scales_bars_to_a_round_maximum():
