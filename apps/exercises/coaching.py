@@ -9,6 +9,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from apps.sandbox.languages import PYTHON
+
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 
 RATING_RULE = (
@@ -54,13 +56,13 @@ def test_source(*, tests: str, language: str, name: str) -> str | None:
         return None
     indent = len(_INDENT.match(lines[start]).group())
     end = start + 1
-    if language == "python":
+    if language == PYTHON.key:
         while end < len(lines) and lines[end].lstrip().startswith(("@", "def ")):
             end += 1
     while end < len(lines):
         line = lines[end]
         if line.strip() and len(_INDENT.match(line).group()) <= indent:
-            if language != "python" and line.strip().startswith(("}", ")")):
+            if language != PYTHON.key and line.strip().startswith(("}", ")")):
                 end += 1
             break
         end += 1

@@ -11,6 +11,7 @@ import json
 import sys
 
 from . import SandboxUnavailable, preflight, run
+from .languages import LANGUAGE_KEYS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("preflight", help="build the jail and run both runtimes in it")
     run_parser = commands.add_parser("run", help="run one file in the jail, print the JSON result")
-    run_parser.add_argument("language", choices=["javascript", "python"])
+    run_parser.add_argument("language", choices=LANGUAGE_KEYS)
     run_parser.add_argument("file")
     args = parser.parse_args(argv)
     if args.command == "preflight":

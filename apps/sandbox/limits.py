@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-LANGUAGES = ("javascript", "python")
+from .languages import LANGUAGE_KEYS as LANGUAGES
 
 # (minimum, maximum) per field: a guard against content typos such as `memory_mb: 25600`.
 _BOUNDS: dict[str, tuple[float, float]] = {

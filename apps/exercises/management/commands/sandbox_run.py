@@ -10,6 +10,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.sandbox.languages import LANGUAGE_KEYS
+
 FIELDS = ("verdict", "exit_code", "stdout", "stderr", "wall_ms", "cpu_ms", "truncated")
 
 
@@ -27,7 +29,7 @@ class Command(BaseCommand):
     help = "Run one file in the sandbox and print the result as JSON."
 
     def add_arguments(self, parser):
-        parser.add_argument("--language", required=True, choices=["javascript", "python"])
+        parser.add_argument("--language", required=True, choices=LANGUAGE_KEYS)
         parser.add_argument("file")
 
     def handle(self, *args, language: str, file: str, **options):
