@@ -1,0 +1,2 @@
+// Mistake: subtracts.
+module.exports = { add: (a, b) => a - b };
