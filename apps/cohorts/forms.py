@@ -1,7 +1,7 @@
 from django import forms
 
 from apps.cohorts.models import Cohort
-from apps.cohorts.selectors import METRICS
+from apps.cohorts.selectors.heatmap import METRICS
 from apps.cohorts.services import CODE_LENGTH, join_code_normalise
 
 

@@ -13,11 +13,12 @@ from datetime import datetime
 from django.db.models import Avg
 
 from apps.cohorts.models import Cohort, Membership
-from apps.content.models import Card
+from apps.cohorts.selectors import cohort_zone
+from apps.content.models import Card, live_card_q
 from apps.core import clock
+from apps.core.percent import percent
 from apps.study import fits, memory, planning
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
-from apps.study.selectors import LIVE_CARD, LIVE_STATE
 
 
 @dataclass
@@ -37,19 +38,19 @@ class LearnerReadiness:
 
     @property
     def behind_points(self) -> int:
-        return max(0, round(100 * (self.target - self.followed)))
+        return max(0, percent(self.target - self.followed))
 
     @property
     def followed_pct(self) -> int:
-        return round(100 * self.followed)
+        return percent(self.followed)
 
     @property
     def stopped_pct(self) -> int:
-        return round(100 * self.stopped)
+        return percent(self.stopped)
 
     @property
     def target_pct(self) -> int:
-        return round(100 * self.target)
+        return percent(self.target)
 
 
 @dataclass
@@ -68,8 +69,6 @@ class CohortReadiness:
 
 
 def cohort_readiness(*, cohort: Cohort, now: datetime) -> CohortReadiness:
-    from apps.cohorts.selectors import cohort_zone
-
     today = now.astimezone(cohort_zone(cohort)).date()
     day = cohort.interview_date
     if day is None or day < today:
@@ -93,12 +92,12 @@ def cohort_readiness(*, cohort: Cohort, now: datetime) -> CohortReadiness:
         .annotate(pace=Avg("duration_ms"))
     }
     cards = list(
-        Card.objects.filter(LIVE_CARD)
+        Card.objects.live()
         .order_by("lesson__track__order", "lesson__order", "order", "slug")
         .values_list("pk", "lesson__track_id")
     )
     states: dict[int, list] = defaultdict(list)
-    for row in CardState.objects.filter(LIVE_STATE, user_id__in=ids).values_list(
+    for row in CardState.objects.filter(live_card_q("card__"), user_id__in=ids).values_list(
         "user_id", "card_id", "stability", "difficulty", "last_review", "due"
     ):
         states[row[0]].append(row[1:])

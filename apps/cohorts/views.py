@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.cohorts import selectors, services
 from apps.cohorts.forms import CohortForm, HeatmapForm, JoinCodeForm
+from apps.cohorts.readiness import cohort_readiness
 from apps.content.rendering import render_code
 from apps.core import clock
 from apps.core.csv_export import csv_response
@@ -267,8 +268,6 @@ READINESS_COLUMNS = [
 def readiness(request, pk: int):
     """Who is on track for the cohort's interview date. Its own page (the figures take one
     plan projection per learner), and a partial the dashboard loads."""
-    from apps.cohorts.readiness import cohort_readiness
-
     cohort = selectors.cohort_get(user=request.user, pk=pk)
     context = {"cohort": cohort, "readiness": cohort_readiness(cohort=cohort, now=clock.now())}
     template = "cohorts/readiness.html#readiness" if request.htmx else "cohorts/readiness.html"
@@ -278,8 +277,6 @@ def readiness(request, pk: int):
 @require_GET
 @login_required
 def export_readiness(request, pk: int):
-    from apps.cohorts.readiness import cohort_readiness
-
     cohort = selectors.cohort_get(user=request.user, pk=pk)
     report = cohort_readiness(cohort=cohort, now=clock.now())
 

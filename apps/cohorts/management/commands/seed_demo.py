@@ -10,7 +10,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.cohorts.demo import DEMO_COHORT, demo_cohort_delete, demo_cohort_seed
+from apps.cohorts.demo import (
+    DEMO_COHORT,
+    demo_cohort_delete,
+    demo_cohort_seed,
+    demo_learner_history,
+    demo_memory_fits,
+)
+from apps.study.models import MemoryFit
 
 
 class Command(BaseCommand):
@@ -96,9 +103,6 @@ class Command(BaseCommand):
         self._demo_learner_and_fits(summary.cohort, options)
 
     def _demo_learner_and_fits(self, cohort, options, again: bool = False) -> None:
-        from apps.cohorts.demo import demo_learner_history, demo_memory_fits
-        from apps.study.models import MemoryFit
-
         User = get_user_model()
         learner = User.objects.filter(username=options["learner"]).first()
         written = 0
