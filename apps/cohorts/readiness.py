@@ -16,7 +16,6 @@ from apps.cohorts.models import Cohort, Membership
 from apps.cohorts.selectors import cohort_zone
 from apps.content.models import Card, live_card_q
 from apps.core import clock
-from apps.core.percent import percent
 from apps.study import fits, memory, planning
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
 
@@ -38,19 +37,19 @@ class LearnerReadiness:
 
     @property
     def behind_points(self) -> int:
-        return max(0, percent(self.target - self.followed))
+        return max(0, round(100 * (self.target - self.followed)))
 
     @property
     def followed_pct(self) -> int:
-        return percent(self.followed)
+        return round(100 * self.followed)
 
     @property
     def stopped_pct(self) -> int:
-        return percent(self.stopped)
+        return round(100 * self.stopped)
 
     @property
     def target_pct(self) -> int:
-        return percent(self.target)
+        return round(100 * self.target)
 
 
 @dataclass
