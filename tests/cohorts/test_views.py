@@ -13,6 +13,7 @@ from django.urls import reverse
 from apps.cohorts import selectors, services
 from apps.cohorts.demo import demo_cohort_seed
 from apps.cohorts.models import Membership
+from apps.cohorts.selectors import heatmap
 from apps.exercises.models import Submission
 from apps.study import services as study
 from tests.cohorts.conftest import run
@@ -246,7 +247,7 @@ def test_the_heatmap_partial_answers_htmx_and_sorts(
 
 
 def test_the_heatmap_says_how_it_is_paged(as_user, cohort, course_small, monkeypatch):
-    monkeypatch.setattr(selectors, "HEATMAP_PAGE_SIZE", 2)
+    monkeypatch.setattr(heatmap, "HEATMAP_PAGE_SIZE", 2)
     demo_cohort_seed(instructor=cohort.instructor, learners=5, days=5, name="Five")
     five = cohort.instructor.cohorts_taught.get(name="Five")
     client = as_user(cohort.instructor)
@@ -258,7 +259,7 @@ def test_the_heatmap_says_how_it_is_paged(as_user, cohort, course_small, monkeyp
 def test_the_dashboard_runs_the_same_queries_for_a_small_and_a_large_cohort(
     as_user, instructor, course_small, exercise, monkeypatch, django_assert_num_queries
 ):
-    monkeypatch.setattr(selectors, "HEATMAP_PAGE_SIZE", 4)
+    monkeypatch.setattr(heatmap, "HEATMAP_PAGE_SIZE", 4)
     small = demo_cohort_seed(instructor=instructor, learners=3, days=8, name="Small").cohort
     large = demo_cohort_seed(instructor=instructor, learners=15, days=8, name="Large").cohort
     client = as_user(instructor)
