@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from apps.content.services import content_import
+from tests.factories import PASSWORD, UserFactory
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,21 +28,17 @@ def course(db):
 
 @pytest.fixture
 def password() -> str:
-    return "correct-horse-battery-staple"
+    return PASSWORD
 
 
 @pytest.fixture
 def learner(db, password):
-    from apps.accounts.services import user_create
-
-    return user_create(username="ada", password=password, display_name="Ada")
+    return UserFactory(username="ada", password=password, display_name="Ada")
 
 
 @pytest.fixture
 def other_learner(db, password):
-    from apps.accounts.services import user_create
-
-    return user_create(username="grace", password=password, display_name="Grace")
+    return UserFactory(username="grace", password=password, display_name="Grace")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +11,7 @@ URL = reverse("accounts:editor_preference")
 
 
 def test_htmx_posts_the_switch_and_the_page_remembers_it(client, learner, password):
-    exercise = exercise_make()
+    exercise = ExerciseFactory()
     client.login(username=learner.username, password=password)
     response = client.post(URL, {"plain_editor": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 204
@@ -42,6 +42,6 @@ def test_visitors_and_gets_are_turned_away(client):
 
 
 def test_a_visitor_s_page_leaves_the_choice_to_the_browser(client):
-    exercise = exercise_make()
+    exercise = ExerciseFactory()
     html = client.get(exercise.get_absolute_url()).content.decode()
     assert 'data-plain=""' in html and "hx-post" not in html.split('id="plain-editor"')[1][:200]

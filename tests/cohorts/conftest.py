@@ -4,12 +4,19 @@ from dataclasses import dataclass
 
 import pytest
 
-from apps.accounts.services import user_create
-from apps.cohorts import services
 from apps.content.models import Card, Lesson
-from apps.exercises.models import Submission, TestResult
-from tests.exercises.factories import exercise_make
-from tests.study.factories import CardFactory, LessonFactory, TrackFactory
+from apps.exercises.models import Submission
+from tests.factories import (
+    CardFactory,
+    CohortFactory,
+    ExerciseFactory,
+    LessonFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TestResultFactory,
+    TrackFactory,
+    UserFactory,
+)
 
 
 @dataclass
@@ -35,38 +42,38 @@ def course_small(db) -> Course:
 
 @pytest.fixture
 def instructor(db, password):
-    return user_create(username="ines", password=password, display_name="Ines", is_instructor=True)
+    return UserFactory(username="ines", password=password, display_name="Ines", instructor=True)
 
 
 @pytest.fixture
 def other_instructor(db, password):
-    return user_create(username="omar", password=password, is_instructor=True)
+    return UserFactory(username="omar", password=password, instructor=True)
 
 
 @pytest.fixture
 def staff(db, password):
-    return user_create(username="sam", password=password, is_staff=True)
+    return UserFactory(username="sam", password=password, staff=True)
 
 
 @pytest.fixture
 def cohort(instructor, clock):
-    return services.cohort_create(instructor=instructor, name="Spring cohort")
+    return CohortFactory(instructor=instructor, name="Spring cohort")
 
 
 @pytest.fixture
 def member(cohort, learner):
-    services.cohort_join(user=learner, cohort=cohort)
+    MembershipFactory(cohort=cohort, user=learner)
     return learner
 
 
 @pytest.fixture
 def exercise(db):
-    return exercise_make(language="javascript")
+    return ExerciseFactory(language="javascript")
 
 
 def run(user, exercise, state: str, *, failing: tuple[str, ...] = (), at=None) -> Submission:
     """A graded submission with the JavaScript test exercise's three tests."""
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=user, exercise=exercise, code=f"// {state}", state=state, verdict="ok", wall_ms=40
     )
     if at is not None:
@@ -77,8 +84,8 @@ def run(user, exercise, state: str, *, failing: tuple[str, ...] = (), at=None) -
         ("adds negative numbers", False),
         ("adding zero changes nothing", False),
     ]
-    TestResult.objects.bulk_create(
-        TestResult(
+    for position, (name, example) in enumerate(names):
+        TestResultFactory(
             submission=submission,
             position=position,
             name=name,
@@ -86,6 +93,4 @@ def run(user, exercise, state: str, *, failing: tuple[str, ...] = (), at=None) -
             file="example_test.js" if example else "tests.js",
             is_example=example,
         )
-        for position, (name, example) in enumerate(names)
-    )
     return submission

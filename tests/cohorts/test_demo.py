@@ -13,7 +13,8 @@ from apps.cohorts.models import Cohort
 from apps.exercises.models import HintReveal, Submission, TestResult
 from apps.study import scheduling
 from apps.study.models import CardState, ReviewDay, ReviewLog
-from tests.exercises.factories import JS, PY
+from tests.exercise_sources import JS, PY
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,10 +139,9 @@ def test_test_names_are_read_from_both_harnesses():
 def test_the_demo_learner_gets_a_history_a_cohort_and_memory_fits(
     instructor, course_small, password
 ):
-    from apps.accounts.services import user_create
     from apps.study.models import MemoryFit
 
-    demo_learner = user_create(username="learner", password=password)
+    demo_learner = UserFactory(username="learner", password=password)
     seed("--learners", "3", "--instructor", instructor.username)
 
     cohort = Cohort.objects.get(instructor=instructor, name="Demo cohort")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from apps.cohorts import services
 from apps.study import selectors as study_selectors
 from apps.study import services as study
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +45,9 @@ def test_a_past_cohort_date_or_no_cohort_means_no_date(cohort, member, learner, 
 def test_cohort_readiness_tells_who_is_on_track_and_who_is_behind(
     client, instructor, cohort, member, other_learner, course_small, clock
 ):
-    from apps.cohorts.models import Membership
     from apps.cohorts.readiness import cohort_readiness
 
-    Membership.objects.create(cohort=cohort, user=other_learner, joined_at=clock())
+    MembershipFactory(cohort=cohort, user=other_learner)
     services.cohort_update(
         cohort=cohort, name=cohort.name, interview_date=clock().date() + timedelta(days=12)
     )

@@ -11,8 +11,7 @@ from apps.content import checks
 from apps.content.models import Card, ContentEdit, Exercise
 from apps.content.selectors import content_generation
 from apps.exercises.management.commands import check_exercises
-from tests.exercises.factories import exercise_make
-from tests.study.factories import CardFactory, LessonFactory
+from tests.factories import CardFactory, ExerciseFactory, LessonFactory
 
 pytestmark = pytest.mark.django_db
 PREVIEW = reverse("admin:content_markdown_preview")
@@ -170,7 +169,7 @@ def test_slugs_are_read_only_once_saved(admin, card):
 
 @pytest.fixture
 def exercise(db):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     Exercise.objects.filter(pk=exercise.pk).update(source_path="content/exercises/add-javascript")
     exercise.refresh_from_db()
     return exercise

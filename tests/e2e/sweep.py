@@ -148,7 +148,7 @@ def course_root(folder: Path) -> Path:
     exercise.md (one still being written in a working tree is left out)."""
     from django.conf import settings
 
-    from tests.exercises.factories import content_subset
+    from tests.content_subset import content_subset
 
     exercises = Path(settings.CONTENT_DIR) / "exercises"
     ready = [d.name for d in sorted(exercises.iterdir()) if (d / "exercise.md").is_file()]

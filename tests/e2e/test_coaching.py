@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.content.models import Exercise
-from tests.exercises.factories import content_subset
+from tests.content_subset import content_subset
 
 pytestmark = [pytest.mark.integration, pytest.mark.sandbox]
 

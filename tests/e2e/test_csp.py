@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from apps.accounts.services import user_create
 from apps.content.models import Card, Exercise
-from tests.exercises.factories import content_subset
+from tests.content_subset import content_subset
 
 PASSWORD = "a-long-unusual-passphrase"
 REPORT = """

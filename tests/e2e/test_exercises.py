@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from apps.content.models import Exercise
 from apps.exercises.models import Submission
-from tests.exercises.factories import content_subset
+from tests.content_subset import content_subset
 
 pytestmark = [pytest.mark.integration, pytest.mark.sandbox]
 

@@ -1,16 +1,16 @@
 import pytest
 
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 
 
 @pytest.fixture
 def exercise(db):
-    return exercise_make(language="javascript")
+    return ExerciseFactory(language="javascript")
 
 
 @pytest.fixture
 def py_exercise(db):
-    return exercise_make(language="python")
+    return ExerciseFactory(language="python")
 
 
 @pytest.fixture

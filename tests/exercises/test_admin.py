@@ -1,15 +1,15 @@
 import pytest
 from django.urls import reverse
 
-from apps.accounts.services import user_create
 from apps.exercises.models import Submission
+from tests.factories import SubmissionFactory, TestResultFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def staff_client(client, password):
-    user_create(username="boss", password=password, is_staff=True, is_superuser=True)
+    UserFactory(username="boss", password=password, superuser=True)
     client.login(username="boss", password=password)
     return client
 
@@ -17,8 +17,8 @@ def staff_client(client, password):
 def test_staff_can_read_submissions_with_their_results_but_not_edit_them(
     staff_client, learner, exercise
 ):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code="1")
-    submission.results.create(position=0, name="adds", status="fail", message="nope")
+    submission = SubmissionFactory(user=learner, exercise=exercise, code="1")
+    TestResultFactory(submission=submission, position=0, name="adds", status="fail", message="nope")
     changelist = staff_client.get(reverse("admin:exercises_submission_changelist"))
     assert changelist.status_code == 200
     page = staff_client.get(reverse("admin:exercises_submission_change", args=[submission.pk]))
@@ -27,7 +27,7 @@ def test_staff_can_read_submissions_with_their_results_but_not_edit_them(
 
 
 def test_staff_can_run_the_sweep_from_the_admin(staff_client, learner, exercise, published):
-    Submission.objects.create(user=learner, exercise=exercise, code="1")
+    SubmissionFactory(user=learner, exercise=exercise, code="1")
     response = staff_client.post(
         reverse("admin:exercises_submission_changelist"),
         {"action": "sweep_now", "_selected_action": [Submission.objects.get().pk]},

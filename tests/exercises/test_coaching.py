@@ -10,6 +10,7 @@ from apps.exercises import coaching, services
 from apps.exercises.models import HintReveal, Submission
 from apps.exercises.services import HintUnavailable
 from tests.exercises.test_services import GOOD, claim, grade_result
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def reviews(monkeypatch):
 
 
 def _graded(user, exercise, status, tests=None):
-    submission = Submission.objects.create(user=user, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=user, exercise=exercise, code=GOOD)
     result = grade_result(status, tests=tests)
     assert services.submission_record_result(claim=claim(submission), result=result)
     return Submission.objects.get(pk=submission.pk)

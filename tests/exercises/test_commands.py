@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.exercises.factories import JS, PY
+from tests.exercise_sources import JS, PY
+from tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.sandbox
 
@@ -83,9 +84,7 @@ def test_sandbox_run_usage_errors_are_non_zero(tmp_path):
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["javascript", "python"])
 def test_grade_prints_exercism_shaped_results(tmp_path, language):
-    from tests.exercises.factories import exercise_make
-
-    exercise = exercise_make(language=language)
+    exercise = ExerciseFactory(language=language)
     sources = JS if language == "javascript" else PY
     solution = tmp_path / f"solution.{exercise.extension}"
     solution.write_text(sources["solution"])
@@ -110,9 +109,7 @@ def test_grade_prints_exercism_shaped_results(tmp_path, language):
 
 @pytest.mark.django_db
 def test_grade_reports_code_that_cannot_load_as_failing_tests_or_an_error(tmp_path):
-    from tests.exercises.factories import exercise_make
-
-    exercise = exercise_make(language="python")
+    exercise = ExerciseFactory(language="python")
     broken = tmp_path / "broken.py"
     broken.write_text("def add(a, b)\n    return a + b\n")
     result = command_json("grade", exercise.slug, str(broken))
@@ -130,10 +127,8 @@ def test_grade_an_unknown_exercise_is_a_clear_error(tmp_path):
 
 @pytest.mark.django_db
 def test_check_exercises_proves_references_pass_and_wrong_solutions_fail():
-    from tests.exercises.factories import exercise_make
-
-    exercise_make(language="javascript")
-    exercise_make(language="python")
+    ExerciseFactory(language="javascript")
+    ExerciseFactory(language="python")
     out = StringIO()
     call_command("check_exercises", "--no-color", stdout=out)
     text = out.getvalue()
@@ -148,9 +143,7 @@ def test_check_exercises_proves_references_pass_and_wrong_solutions_fail():
 
 @pytest.mark.django_db
 def test_check_exercises_fails_on_a_wrong_solution_that_passes_or_a_broken_reference():
-    from tests.exercises.factories import exercise_make
-
-    exercise_make(
+    ExerciseFactory(
         language="python",
         wrong_solutions={"not-really-wrong.py": "def add(a, b):\n    return b + a\n"},
         solution_code="def add(a, b):\n    return a * b\n",
@@ -166,9 +159,7 @@ def test_check_exercises_fails_on_a_wrong_solution_that_passes_or_a_broken_refer
 
 @pytest.mark.django_db
 def test_check_exercises_proves_alternatives_pass_and_reports_one_that_does_not():
-    from tests.exercises.factories import exercise_make
-
-    exercise_make(
+    ExerciseFactory(
         language="python",
         alternative_solutions={
             "operator-add.py": "import operator\n\nadd = operator.add\n",
@@ -202,9 +193,7 @@ def test_the_catalogue_in_content_passes_check_exercises(course):
 def test_grade_adds_a_diagnosis_when_a_known_mistake_fits_and_changes_nothing_else(tmp_path):
     """The golden contract: with a diagnosis the output is the same JSON plus `diagnosis`;
     without one (a pass, or nothing fits) there is no such key."""
-    from tests.exercises.factories import exercise_make
-
-    exercise_make(language="python")
+    ExerciseFactory(language="python")
     call_command("check_exercises", "add-python", stdout=StringIO())  # records fingerprints
     subtracts = tmp_path / "subtracts.py"
     subtracts.write_text("def add(a, b):\n    return -(b - a)\n")  # the same mistake, reshaped
@@ -252,9 +241,8 @@ def test_the_diagnosis_is_right_whenever_it_appears_on_the_labelled_cases(course
 @pytest.mark.django_db
 def test_check_exercises_records_each_wrong_solutions_fingerprint():
     from apps.content.fingerprints import fingerprints_pruned
-    from tests.exercises.factories import exercise_make
 
-    exercise = exercise_make(language="python")
+    exercise = ExerciseFactory(language="python")
     call_command("check_exercises", "add-python", stdout=StringIO())
     exercise.refresh_from_db()
     assert set(exercise.fingerprints) == {"subtracts.py", "exits-early.py"}
@@ -269,9 +257,8 @@ def test_check_exercises_records_each_wrong_solutions_fingerprint():
 @pytest.mark.django_db
 def test_a_worker_fills_the_fingerprints_a_fresh_database_lacks():
     from apps.content import checks
-    from tests.exercises.factories import exercise_make
 
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     assert checks.exercises_missing_fingerprints() == [exercise.pk]
     assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 2
     assert checks.exercises_missing_fingerprints() == []
@@ -283,9 +270,8 @@ def test_a_starting_worker_queues_the_missing_fingerprints_unless_told_not_to(
     settings, monkeypatch
 ):
     from apps.content import tasks
-    from tests.exercises.factories import exercise_make
 
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     queued = []
     monkeypatch.setattr(
         tasks.exercise_fingerprints_fill, "apply_async", lambda args, **kw: queued.append(args)

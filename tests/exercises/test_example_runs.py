@@ -8,13 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.services import user_create
 from apps.cohorts import selectors as cohort_selectors
-from apps.cohorts import services as cohort_services
 from apps.exercises import example_runs, selectors, services, tasks
 from apps.exercises.models import ExampleRun, Submission, TestResult
 from apps.study.models import ReviewLog
 from tests.exercises.test_services import GOOD, grade_result
+from tests.factories import CohortFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -174,9 +173,9 @@ def test_one_run_in_flight_per_exercise_and_the_usual_code_checks(
 def test_attempts_reviews_dashboards_and_exports_ignore_example_runs(
     learner, exercise, sent, jail, published, password
 ):
-    instructor = user_create(username="ines", password=password, is_instructor=True)
-    cohort = cohort_services.cohort_create(instructor=instructor, name="Spring")
-    cohort_services.cohort_join(user=learner, cohort=cohort)
+    instructor = UserFactory(username="ines", password=password, instructor=True)
+    cohort = CohortFactory(instructor=instructor, name="Spring")
+    MembershipFactory(cohort=cohort, user=learner)
     for task_id in ("a", "b"):
         run = run_examples(learner, exercise)
         tasks.grade_example_run.apply(args=(run.pk,), task_id=task_id)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.exercises import services
 from apps.exercises.models import GiveUp, Submission, TestResult
 from apps.exercises.services import SubmissionRefused
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -115,9 +116,9 @@ def test_in_flight_limit_is_per_exercise_and_per_learner(
 
 
 def test_the_database_enforces_one_submission_in_flight(learner, exercise):
-    Submission.objects.create(user=learner, exercise=exercise, code="1")
+    SubmissionFactory(user=learner, exercise=exercise, code="1")
     with pytest.raises(IntegrityError):
-        Submission.objects.create(user=learner, exercise=exercise, code="2")
+        SubmissionFactory(user=learner, exercise=exercise, code="2")
 
 
 def test_per_minute_cap_counts_every_exercise_and_says_how_long_to_wait(
@@ -137,7 +138,7 @@ def test_per_minute_cap_counts_every_exercise_and_says_how_long_to_wait(
 
 
 def test_a_new_submission_supersedes_older_retryable_errors(learner, exercise, published):
-    old = Submission.objects.create(
+    old = SubmissionFactory(
         user=learner, exercise=exercise, code="1", state=Submission.State.ERROR, retryable=True
     )
     create(learner, exercise)
@@ -149,7 +150,7 @@ def test_a_new_submission_supersedes_older_retryable_errors(learner, exercise, p
 
 
 def test_claim_marks_running_and_returns_what_grading_needs(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     got = claim(submission)
     assert got.attempt == 1
     assert got.code == GOOD and got.language == "javascript"
@@ -161,7 +162,7 @@ def test_claim_marks_running_and_returns_what_grading_needs(learner, exercise):
 
 
 def test_a_finished_submission_is_never_claimed_again(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     first = claim(submission)
     services.submission_record_result(claim=first, result=grade_result("pass"))
     assert claim(submission) is None
@@ -170,13 +171,13 @@ def test_a_finished_submission_is_never_claimed_again(learner, exercise):
 
 
 def test_a_running_submission_is_left_to_its_live_worker(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     claim(submission, task_id="original")
     assert claim(submission, task_id="duplicate-from-sweep") is None
 
 
 def test_a_redelivered_task_picks_its_running_submission_up_again(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     first = claim(submission, task_id="same")
     again = claim(submission, task_id="same")
     assert again.attempt == first.attempt + 1
@@ -187,7 +188,7 @@ def test_a_redelivered_task_picks_its_running_submission_up_again(learner, exerc
 
 
 def test_a_stale_running_submission_is_taken_over(learner, exercise, settings):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     claim(submission, task_id="killed")
     stale = timezone.now() - timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS + 1)
     Submission.objects.filter(pk=submission.pk).update(started_at=stale)
@@ -196,7 +197,7 @@ def test_a_stale_running_submission_is_taken_over(learner, exercise, settings):
 
 def test_too_many_interrupted_attempts_end_in_a_final_error(learner, exercise, settings):
     settings.EXERCISE_MAX_ATTEMPTS = 2
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     claim(submission, task_id="t")
     claim(submission, task_id="t")
     assert claim(submission, task_id="t") is None
@@ -206,7 +207,7 @@ def test_too_many_interrupted_attempts_end_in_a_final_error(learner, exercise, s
 
 
 def test_recording_a_failure_saves_verdict_timings_and_one_row_per_test(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     assert services.submission_record_result(claim=claim(submission), result=grade_result("fail"))
     saved = Submission.objects.get(pk=submission.pk)
     assert saved.state == Submission.State.FAILED
@@ -221,7 +222,7 @@ def test_recording_a_failure_saves_verdict_timings_and_one_row_per_test(learner,
 
 
 def test_grader_error_status_is_a_final_error_with_the_program_output(learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code="syntax(")
+    submission = SubmissionFactory(user=learner, exercise=exercise, code="syntax(")
     result = grade_result("error", tests=[], verdict="runtime_error", exit_code=1,
                           stderr="SyntaxError: Unexpected end of input")  # fmt: skip
     result["message"] = "Your code could not be loaded: SyntaxError"
@@ -232,7 +233,7 @@ def test_grader_error_status_is_a_final_error_with_the_program_output(learner, e
 
 
 def test_an_unavailable_sandbox_leaves_a_retryable_error(learner, exercise, published):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     assert services.submission_record_unavailable(
         claim=claim(submission), reason="user namespaces are disabled"
     )
@@ -245,7 +246,7 @@ def test_an_unavailable_sandbox_leaves_a_retryable_error(learner, exercise, publ
 
 
 def test_a_final_result_cannot_be_retried(learner, exercise):
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=learner, exercise=exercise, code=GOOD, state=Submission.State.FAILED
     )
     with pytest.raises(SubmissionRefused):
@@ -269,17 +270,17 @@ def test_sweep_enqueues_what_the_broker_never_got_and_what_waited_too_long(
     learner, other_learner, exercise, py_exercise, published, settings
 ):
     now = timezone.now()
-    unpublished = Submission.objects.create(user=learner, exercise=exercise, code="1")
+    unpublished = SubmissionFactory(user=learner, exercise=exercise, code="1")
     _age(unpublished, enqueued_at=None, created_at=now - timedelta(seconds=30))
-    just_created = Submission.objects.create(user=learner, exercise=py_exercise, code="2")
+    just_created = SubmissionFactory(user=learner, exercise=py_exercise, code="2")
     _age(just_created, enqueued_at=None)
-    waited = Submission.objects.create(user=other_learner, exercise=exercise, code="3")
+    waited = SubmissionFactory(user=other_learner, exercise=exercise, code="3")
     _age(
         waited,
         enqueued_at=now - timedelta(seconds=settings.EXERCISE_SWEEP_QUEUED_AFTER_SECONDS + 5),
     )
-    fresh = Submission.objects.create(user=other_learner, exercise=py_exercise, code="4",
-                                      enqueued_at=now)  # fmt: skip
+    fresh = SubmissionFactory(user=other_learner, exercise=py_exercise, code="4",
+                              enqueued_at=now)  # fmt: skip
 
     summary = services.submissions_sweep()
 
@@ -294,7 +295,7 @@ def test_sweep_enqueues_what_the_broker_never_got_and_what_waited_too_long(
 def test_sweep_enqueues_running_submissions_whose_worker_vanished(
     learner, exercise, published, settings
 ):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     claim(submission)
     assert services.submissions_sweep().requeued == []
     long_ago = timezone.now() - timedelta(seconds=settings.EXERCISE_SWEEP_RUNNING_AFTER_SECONDS + 1)
@@ -306,7 +307,7 @@ def test_sweep_enqueues_running_submissions_whose_worker_vanished(
 def test_sweep_retries_platform_errors_after_a_pause_while_attempts_remain(
     learner, exercise, published, settings
 ):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     services.submission_record_unavailable(claim=claim(submission), reason="no bwrap")
     assert services.submissions_sweep().retried == []
     pause = timedelta(seconds=settings.EXERCISE_SWEEP_ERROR_AFTER_SECONDS + 1)
@@ -324,7 +325,7 @@ def test_sweep_retries_platform_errors_after_a_pause_while_attempts_remain(
 def test_sweep_stops_at_the_first_broker_failure(learner, other_learner, exercise, broker_down):
     old = timezone.now() - timedelta(minutes=10)
     for user in (learner, other_learner):
-        _age(Submission.objects.create(user=user, exercise=exercise, code="1"), enqueued_at=old)
+        _age(SubmissionFactory(user=user, exercise=exercise, code="1"), enqueued_at=old)
     summary = services.submissions_sweep()
     assert summary.broker_down and summary.requeued == []
     assert Submission.objects.filter(enqueued_at__isnull=True).count() == 1
@@ -342,7 +343,7 @@ def reviews(monkeypatch):
 
 
 def _graded(user, exercise, status):
-    submission = Submission.objects.create(user=user, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=user, exercise=exercise, code=GOOD)
     assert services.submission_record_result(claim=claim(submission), result=grade_result(status))
     return Submission.objects.get(pk=submission.pk)
 
@@ -369,7 +370,7 @@ def test_a_pass_after_giving_up_is_again(learner, exercise, reviews):
 
 
 def test_platform_errors_are_not_reviews(learner, exercise, reviews):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     services.submission_record_unavailable(claim=claim(submission), reason="no bwrap")
     assert reviews == []
 
@@ -416,7 +417,7 @@ def test_a_regraded_result_never_records_a_second_review(learner, exercise):
 def test_the_sweep_records_reviews_a_dead_worker_left_pending(learner, exercise, published):
     from apps.study.models import ReviewLog
 
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     got = claim(submission)
     # The worker wrote the verdict and died before the review.
     Submission.objects.filter(pk=submission.pk).update(
@@ -446,9 +447,9 @@ def test_grading_a_submission_costs_a_fixed_handful_of_queries(
     number of tests."""
     from apps.study.models import ReviewLog
 
-    earlier = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    earlier = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     services.submission_record_result(claim=claim(earlier), result=grade_result("fail"))
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     many = [{"name": f"test {n}", "status": "pass", "file": "tests.js"} for n in range(14)]
     # Claim: UPDATE + SELECT. Verdict: UPDATE + one INSERT of all test rows. Review: the row
     # with its first-try facts, the card state (locked), the idempotency check, the state, the

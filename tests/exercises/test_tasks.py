@@ -7,6 +7,7 @@ from django.db import OperationalError
 from apps.exercises import services, tasks
 from apps.exercises.models import Submission, TestResult
 from tests.exercises.test_services import GOOD, grade_result
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def graded(monkeypatch):
 
 
 def queued(learner, exercise):
-    return Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    return SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
 
 
 def test_a_verdict_write_refused_by_a_busy_database_is_retried_by_the_task(

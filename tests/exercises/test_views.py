@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from apps.exercises import services
-from apps.exercises.models import GiveUp, Submission, TestResult
+from apps.exercises.models import GiveUp, Submission
+from tests.factories import SubmissionFactory, TestResultFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,18 +27,26 @@ def text_of(html: str) -> str:
 
 
 def graded(user, exercise, state=Submission.State.FAILED, code=GOOD):
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=user, exercise=exercise, code=code, state=state, wall_ms=87, verdict="ok"
     )
-    TestResult.objects.bulk_create(
-        [
-            TestResult(submission=submission, position=0, name="adds two small numbers",
-                       status="pass", file="example_test.js", is_example=True),
-            TestResult(submission=submission, position=1, name="adds negative numbers",
-                       status="pass" if state == "passed" else "fail",
-                       message="add(-2, -3) should be -5", output="x" * 5000, file="tests.js"),
-        ]
-    )  # fmt: skip
+    TestResultFactory(
+        submission=submission,
+        position=0,
+        name="adds two small numbers",
+        status="pass",
+        file="example_test.js",
+        is_example=True,
+    )
+    TestResultFactory(
+        submission=submission,
+        position=1,
+        name="adds negative numbers",
+        status="pass" if state == "passed" else "fail",
+        message="add(-2, -3) should be -5",
+        output="x" * 5000,
+        file="tests.js",
+    )
     return submission
 
 
@@ -191,7 +200,7 @@ def test_submit_over_htmx_returns_the_polling_status_and_the_new_history(
 
 
 def test_polling_stops_once_the_submission_is_final(ada, learner, exercise):
-    submission = Submission.objects.create(user=learner, exercise=exercise, code=GOOD)
+    submission = SubmissionFactory(user=learner, exercise=exercise, code=GOOD)
     url = reverse("exercises:submission", args=[submission.pk])
     running = ada.get(url, headers=HTMX).content.decode()
     assert 'hx-trigger="load delay:1s"' in running and "Waiting for a grader" in running
@@ -224,7 +233,7 @@ def test_refusals_are_messages_on_the_page_not_error_pages(
 ):
     code = GOOD
     if setup == "in_flight":
-        Submission.objects.create(user=learner, exercise=exercise, code="// earlier\n")
+        SubmissionFactory(user=learner, exercise=exercise, code="// earlier\n")
     elif setup == "rate_limited":
         settings.EXERCISE_SUBMISSIONS_PER_MINUTE = 1
         graded(learner, exercise)
@@ -311,7 +320,7 @@ def test_a_submission_opened_under_another_exercise_is_404(ada, learner, exercis
 def test_retryable_errors_offer_a_retry_that_requeues_the_same_code(
     ada, learner, exercise, published, django_capture_on_commit_callbacks
 ):
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=learner, exercise=exercise, code=GOOD, state=Submission.State.ERROR,
         retryable=True, message="The grader is unavailable right now (no bwrap).",
     )  # fmt: skip

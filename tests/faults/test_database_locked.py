@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from apps.exercises.models import Submission
 from apps.study.models import ReviewLog
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.faults.common import ADDS, assert_graded_once, submit, wait_final
 
 # Half a second of work each time the tests load it (a counted loop: the harness fakes the
@@ -109,7 +109,7 @@ def rate(client, card, *, key: str, htmx: bool = False):
 
 @pytest.mark.usefixtures("nothing_left_in_flight")
 def test_a_brief_lock_makes_learners_and_the_worker_wait_then_succeed(grading_stack, learners):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     card = exercise.primary_card
     (_, grading), (_, submitting), (rater, rating) = learners(3)
     busy = submit(grading, exercise, SLOW_ADDS)
@@ -141,7 +141,7 @@ def test_a_brief_lock_makes_learners_and_the_worker_wait_then_succeed(grading_st
 def test_a_lock_outlasting_the_patience_is_a_busy_page_with_503_never_a_500(
     grading_stack, learners, nothing_left_in_flight
 ):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     card = exercise.primary_card
     ((learner, client),) = learners(1)
     lock = DatabaseLock().acquire()
@@ -176,7 +176,7 @@ def test_a_verdict_write_that_fails_on_the_lock_is_graded_again_by_the_sweep(
     from apps.exercises import tasks
     from apps.exercises.services import submissions_sweep
 
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     ((_, client),) = learners(1)
     published: list[int] = []
     monkeypatch.setattr(tasks.grade_submission, "publish", published.append)

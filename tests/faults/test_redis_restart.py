@@ -5,7 +5,7 @@
 import pytest
 
 from apps.exercises.models import Submission
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.faults.common import ADDS, assert_graded_once, status_partial, submit, wait_final
 
 pytestmark = pytest.mark.usefixtures("nothing_left_in_flight")
@@ -16,7 +16,7 @@ UNREACHABLE = "queue is unreachable"
 def test_a_redis_restart_mid_burst_loses_nothing_and_the_stack_recovers_alone(
     grading_stack, learners
 ):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     before, during, after = learners(3), learners(3), learners(1)
 
     # Some submissions are published and being graded when Redis goes away...

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from apps.exercises.models import Submission
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.faults.common import (
     ADDS,
     FINAL_TIMEOUT,
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.usefixtures("nothing_left_in_flight")
 
 
 def test_a_worker_killed_mid_burst_loses_nothing_and_grades_each_once(grading_stack, learners):
-    exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
+    exercise = ExerciseFactory(language="javascript", limits=SLOW_LIMITS)
     # Two runs that hold both pool processes, then four that wait in the queue behind them.
     codes = [SPINS, SPINS, ADDS, SUBTRACTS, ADDS, ADDS]
     people = learners(len(codes))

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from apps.exercises.models import ExampleRun, Submission
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.integration.stack import wait_for
 
 # The worker's patience for a killed run is 12 s (stack.SWEEP_ENV); runs here take seconds.
@@ -57,7 +57,7 @@ def wait_running(submission: Submission) -> Submission:
 
 
 def test_submit_is_graded_by_the_worker_and_the_verdict_is_visible(ada, learner):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
 
     wrong = wait_final(submit(ada, exercise, SUBTRACTS))
     assert wrong.state == Submission.State.FAILED, wrong.message
@@ -81,7 +81,7 @@ def test_submit_is_graded_by_the_worker_and_the_verdict_is_visible(ada, learner)
 
 
 def test_python_submissions_are_graded_too(ada):
-    exercise = exercise_make(language="python")
+    exercise = ExerciseFactory(language="python")
     submission = wait_final(submit(ada, exercise, "def add(a, b):\n    return a + b\n"))
     assert submission.state == Submission.State.PASSED, submission.message
     outputs = {r.name: r.output for r in submission.results.all()}
@@ -89,7 +89,7 @@ def test_python_submissions_are_graded_too(ada):
 
 
 def test_a_fake_pass_printed_on_stdout_does_not_pass(ada):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     code = "console.log('ok 1 - all tests passed'); process.exit(0);\n"
     submission = wait_final(submit(ada, exercise, code))
     assert submission.state != Submission.State.PASSED
@@ -108,7 +108,7 @@ def _waiting_jails(pid: int) -> list[int]:
 
 
 def test_a_pool_process_keeps_the_next_jail_waiting_and_it_dies_with_the_process(ada):
-    exercise = exercise_make(language="python")
+    exercise = ExerciseFactory(language="python")
     graded = wait_final(submit(ada, exercise, "def add(a, b):\n    return a + b\n"))
     assert graded.state == Submission.State.PASSED, graded.message
     pid = int(graded.worker.rsplit(":", 1)[1])
@@ -127,7 +127,7 @@ def test_a_pool_process_keeps_the_next_jail_waiting_and_it_dies_with_the_process
 
 
 def test_killing_the_pool_process_mid_run_redelivers_the_task(ada, grading_stack):
-    exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
+    exercise = ExerciseFactory(language="javascript", limits=SLOW_LIMITS)
     submission = wait_running(submit(ada, exercise, SPINS))
     time.sleep(0.5)  # inside the jail by now
     pid = int(submission.worker.rsplit(":", 1)[1])
@@ -141,7 +141,7 @@ def test_killing_the_pool_process_mid_run_redelivers_the_task(ada, grading_stack
 
 
 def test_killing_the_whole_worker_mid_run_is_recovered_by_the_sweep(ada, grading_stack):
-    exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
+    exercise = ExerciseFactory(language="javascript", limits=SLOW_LIMITS)
     submission = wait_running(submit(ada, exercise, SPINS))
     time.sleep(0.5)
     grading_stack.worker.kill()  # SIGKILL to the main process and its pool
@@ -153,7 +153,7 @@ def test_killing_the_whole_worker_mid_run_is_recovered_by_the_sweep(ada, grading
 
 
 def test_with_redis_down_the_submission_waits_and_is_graded_once_it_is_back(ada, grading_stack):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     grading_stack.redis.stop()
     try:
         started = time.monotonic()
@@ -192,7 +192,7 @@ def wait_example_run(run: ExampleRun, *, running: bool = False) -> ExampleRun:
 
 
 def test_run_examples_is_graded_by_the_worker_on_the_example_test_only(ada, learner):
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     run = wait_example_run(run_examples(ada, exercise, SUBTRACTS))
     assert run.state == ExampleRun.State.FAILED, run.message
     assert [row["name"] for row in run.results] == ["adds two small numbers"]
@@ -204,7 +204,7 @@ def test_run_examples_is_graded_by_the_worker_on_the_example_test_only(ada, lear
 
 
 def test_killing_the_pool_process_mid_example_run_redelivers_it(ada, grading_stack):
-    exercise = exercise_make(language="javascript", limits=SLOW_LIMITS)
+    exercise = ExerciseFactory(language="javascript", limits=SLOW_LIMITS)
     run = wait_example_run(run_examples(ada, exercise, SPINS), running=True)
     time.sleep(0.5)  # inside the jail by now
     os.kill(int(run.worker.rsplit(":", 1)[1]), signal.SIGKILL)

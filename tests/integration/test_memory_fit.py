@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from apps.study import fits, services
 from apps.study.models import MemoryFit, ReviewLog
+from tests.factories import CardFactory, LessonFactory
 from tests.integration.stack import wait_for
-from tests.study.factories import CardFactory, LessonFactory
 from tests.study.simulated import FAST_FORGETTER, insert_log, simulate_log
 
 

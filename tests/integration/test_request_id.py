@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from apps.exercises.models import Submission
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.integration.stack import wait_for
 
 ADDS = "def add(a, b):\n    return a + b\n"
@@ -23,7 +23,7 @@ def ada(client, learner, password, transactional_db, grading_stack):
 
 
 def test_the_worker_logs_a_submission_under_the_request_id_of_its_post(ada, grading_stack):
-    exercise = exercise_make(language="python")
+    exercise = ExerciseFactory(language="python")
     response = ada.post(
         reverse("exercises:submit", args=[exercise.slug]),
         {"code": ADDS},

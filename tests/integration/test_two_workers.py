@@ -13,7 +13,7 @@ import pytest
 from apps.accounts.services import user_create
 from apps.exercises.models import Submission
 from apps.exercises.services import submission_create
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.integration.stack import wait_for
 
 LEARNERS = 5
@@ -57,7 +57,7 @@ def test_two_workers_share_a_burst_and_grade_each_submission_once(
         user_create(username=f"burst{i}", password=password, display_name=f"Learner {i}")
         for i in range(LEARNERS)
     ]
-    exercises = [exercise_make(language=language, slug=slug) for language, slug in EXERCISES]
+    exercises = [ExerciseFactory(language=language, slug=slug) for language, slug in EXERCISES]
 
     # The burst: every learner submits to every exercise, right or wrong in a fixed pattern.
     # Each submission publishes its grading task when its row is committed, as from the page.

@@ -25,9 +25,8 @@ from apps.content.models import Card, Exercise, Lesson, Track
 from apps.exercises.models import ExampleRun, GiveUp, Submission, TestResult
 from apps.study import services as study_services
 from apps.study.models import CardState, MemoryFit, MockInterview, ReviewLog, StudyPlan
-from tests.exercises.factories import exercise_make
+from tests.factories import CardFactory, ExerciseFactory, LessonFactory, TrackFactory
 from tests.security.inert import PAYLOADS
-from tests.study.factories import CardFactory, LessonFactory, TrackFactory
 
 PASSWORD = "correct-horse-battery-staple"
 ROLES = ("learner", "other_learner", "instructor", "other_instructor", "staff")
@@ -152,7 +151,7 @@ def world_build() -> World:
     track = TrackFactory(slug="async", title="Async", order=1)
     lesson = LessonFactory(track=track, slug="basics", title="Basics", order=1)
     cards = [CardFactory(lesson=lesson, slug=f"b{i}", order=i) for i in range(1, 4)]
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
 
     cohort = cohort_services.cohort_create(instructor=instructor, name="Spring cohort")
     other_cohort = cohort_services.cohort_create(instructor=other_instructor, name="Autumn cohort")

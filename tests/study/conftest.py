@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from apps.content.models import Card, Lesson, Track
-from tests.study.factories import CardFactory, LessonFactory, TrackFactory
+from tests.factories import CardFactory, LessonFactory, TrackFactory
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 
 from apps.study import fits, memory, planning, services
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
-from tests.study.factories import CardFactory, LessonFactory
+from tests.factories import CardFactory, LessonFactory
 from tests.study.simulated import FAST_FORGETTER, insert_log, simulate_log
 
 
