@@ -21,24 +21,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from apps.content.rules import SLUG_RE
+from apps.sandbox.languages import language_for_fence
+
 # Python-Markdown's fenced_code: the fence starts the line; the info string follows it.
 _OPEN_RE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^\n]*?)[ \t]*$")
 # One `key=value` attribute of the info string (the value may be quoted, as hl_lines is).
 _ATTRIBUTE_RE = re.compile(r"""(?P<key>[A-Za-z_][\w-]*)=(?P<value>"[^"]*"|'[^']*'|\S+)""")
 _MARKER_RE = re.compile(r"[ \t]+exercise=\S+")
-_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 MARKER = "exercise"
 # Attributes an info string may carry after the language: ours, and Python-Markdown's own.
 KNOWN_ATTRIBUTES = (MARKER, "hl_lines")
-# A block's language as written in the info string -> the exercise language it must match.
-LANGUAGE_ALIASES = {
-    "javascript": "javascript",
-    "js": "javascript",
-    "python": "python",
-    "py": "python",
-    "python3": "python",
-}
 
 
 @dataclass(frozen=True)
@@ -150,15 +144,15 @@ def marker_problems(lesson, exercise_languages: dict[str, str]) -> list[tuple[st
         slug = block.exercise
         if slug is None:
             continue
-        if not _SLUG_RE.match(slug):
+        if not SLUG_RE.match(slug):
             problems.append((where, marked.line, f"{MARKER}={slug!r} is not an exercise id"))
             continue
         if slug not in exercise_languages:
             problems.append((where, marked.line, f"{MARKER}={slug}: unknown exercise id {slug!r}"))
             continue
         expected = exercise_languages[slug]
-        language = LANGUAGE_ALIASES.get(block.language.lower())
-        if language != expected:
+        language = language_for_fence(block.language)
+        if language is None or language.key != expected:
             shown = block.language or "no language"
             message = (
                 f"{MARKER}={slug}: the block is {shown!r} but the exercise is {expected!r}; "

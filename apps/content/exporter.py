@@ -18,17 +18,10 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from apps.content.loader import (
-    EXERCISES_DIR,
-    LANGUAGES,
-    CardData,
-    ExerciseData,
-    LessonData,
-    TrackData,
-)
+from apps.content.loader import CardData, ExerciseData, LessonData, TrackData
 from apps.content.models import Card, Exercise, ExerciseCard, Lesson, Track
-
-CODE_STEMS = ("starter", "example_test", "tests", "solution")
+from apps.content.rules import CARD_DELIMITER, CODE_STEMS, EXERCISES_DIR
+from apps.sandbox.languages import LANGUAGES
 
 
 @dataclass
@@ -114,7 +107,7 @@ def card_text(card: Card) -> str:
         fields.append(("follow_ups", list(card.follow_ups), False))
     if card.pitfall_md:
         fields.append(("pitfall", card.pitfall_md, False))
-    return f"+++\n{_front_matter(fields)}+++\n{card.answer_md}\n"
+    return f"{CARD_DELIMITER}\n{_front_matter(fields)}{CARD_DELIMITER}\n{card.answer_md}\n"
 
 
 def exercise_md_text(exercise: Exercise, card_slugs: list[str]) -> str:
@@ -292,19 +285,17 @@ def course_files() -> tuple[dict[str, str], list[str]]:
     """({relative path: text} of every file of the course as the database holds it, slugs of
     exercises held back by a failing check)."""
     files: dict[str, str] = {}
-    for track in Track.objects.filter(is_retired=False).order_by("order", "slug"):
+    for track in Track.objects.live().order_by("order", "slug"):
         data = _track_data(track)
         files[f"{track.slug}/track.md"] = (
             track.source_text if _unedited(track, data) else track_text(track)
         )
 
     cards_by_lesson: dict[int, list[Card]] = {}
-    for card in Card.objects.filter(is_retired=False).order_by("order", "slug"):
+    for card in Card.objects.live().order_by("order", "slug"):
         cards_by_lesson.setdefault(card.lesson_id, []).append(card)
     lessons = (
-        Lesson.objects.filter(is_retired=False, track__is_retired=False)
-        .select_related("track")
-        .order_by("track__order", "order", "slug")
+        Lesson.objects.live().select_related("track").order_by("track__order", "order", "slug")
     )
     for lesson in lessons:
         head_unedited = _unedited(lesson, _lesson_data(lesson))
@@ -322,10 +313,11 @@ def course_files() -> tuple[dict[str, str], list[str]]:
     for link in ExerciseCard.objects.select_related("card").order_by("exercise_id", "position"):
         links.setdefault(link.exercise_id, []).append(link.card.slug)
     unpublished = []
+    # Not `.live()`: an exercise held back by a failing check is still the course's, in git.
     for exercise in Exercise.objects.filter(is_retired=False).order_by("order", "slug"):
         card_slugs = links.get(exercise.pk, [])
         folder = _exercise_folder(exercise)
-        ext = LANGUAGES[exercise.language]
+        ext = LANGUAGES[exercise.language].extension
         if _unedited(exercise, _exercise_data(exercise, card_slugs)) or _exercise_md_unedited(
             exercise, card_slugs
         ):
@@ -358,7 +350,7 @@ def course_paths_on_disk(root: Path) -> set[str]:
         if folder.name == EXERCISES_DIR:
             for exercise in (p for p in folder.iterdir() if p.is_dir()):
                 candidates = [exercise / "exercise.md"]
-                for ext in LANGUAGES.values():
+                for ext in (language.extension for language in LANGUAGES.values()):
                     candidates += [exercise / f"{stem}.{ext}" for stem in CODE_STEMS]
                     candidates += sorted((exercise / "wrong").glob(f"*.{ext}"))
                     candidates += sorted((exercise / "alternatives").glob(f"*.{ext}"))

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 
+from apps.exercises.coaching import message_digest
+
 
 def fingerprint_key(*, example_tests: str, hidden_tests: str, wrong_source: str) -> str:
     digest = hashlib.sha256()
@@ -25,8 +27,6 @@ def fingerprint_key(*, example_tests: str, hidden_tests: str, wrong_source: str)
 def fingerprint_of(*, exercise, name: str, failing: dict[str, str]) -> dict:
     """The stored fingerprint of wrong solution `name` that fails the tests `failing` (test
     name -> failure message)."""
-    from apps.exercises.coaching import message_digest
-
     key = fingerprint_key(
         example_tests=exercise.example_tests,
         hidden_tests=exercise.hidden_tests,

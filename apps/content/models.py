@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from apps.sandbox.languages import LANGUAGES
+
 
 class ContentGeneration(models.Model):
     """One row counting content writes (imports, admin saves): part of the key of every cached
@@ -155,9 +157,11 @@ class ExerciseQuerySet(LiveQuerySet):
 
 
 class Exercise(ImportedItem):
-    class Language(models.TextChoices):
-        JAVASCRIPT = "javascript", "JavaScript"
-        PYTHON = "python", "Python"
+    # JAVASCRIPT = "javascript", "JavaScript"; ... from the one table of languages.
+    Language = models.TextChoices(
+        "Language",
+        [(language.choice_name, (language.key, language.label)) for language in LANGUAGES.values()],
+    )
 
     class Check(models.TextChoices):
         NONE = "", "Not checked here (imported from content/)"
@@ -201,7 +205,7 @@ class Exercise(ImportedItem):
     source_path = models.CharField(max_length=300, blank=True, editable=False)
 
     # Saving in the admin runs the reference and wrong solutions through the jail in the
-    # background (apps/content/checks.py); an exercise whose code changed stays unpublished
+    # background (apps/exercises/proving.py); an exercise whose code changed stays unpublished
     # until that check passes. Imported exercises are proven by `check_exercises` in CI.
     is_published = models.BooleanField(
         default=True, help_text="Learners see it. Cleared while a changed exercise is checked."
@@ -226,7 +230,7 @@ class Exercise(ImportedItem):
 
     @property
     def extension(self) -> str:
-        return "js" if self.language == self.Language.JAVASCRIPT else "py"
+        return LANGUAGES[self.language].extension
 
     @property
     def test_files(self) -> dict[str, str]:

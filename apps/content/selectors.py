@@ -1,7 +1,7 @@
 """Reads over the course tables."""
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.content.models import (

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from apps.content.codeblocks import code_blocks, lesson_marked_blocks, strip_markers
-from apps.content.loader import LANGUAGES, ContentError, Course, course_read
+from apps.content.loader import ContentError, Course, course_read
 from apps.content.rendering import render_markdown
+from apps.sandbox import Limits, grade
+from apps.sandbox.languages import LANGUAGES
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 try:
@@ -37,22 +39,21 @@ def _id(marked) -> str:
 @pytest.mark.sandbox
 @pytest.mark.parametrize("marked", MARKED, ids=_id)
 def test_a_marked_lesson_block_passes_its_exercise_in_the_jail(marked):
-    from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
-
     exercise = EXERCISES[marked.block.exercise]
-    ext = LANGUAGES[exercise.language]
-    result = code_grade(
+    ext = LANGUAGES[exercise.language].extension
+    graded = grade(
         language=exercise.language,
         code=marked.block.source,
         tests={
             f"example_test.{ext}": exercise.example_tests,
             f"tests.{ext}": exercise.hidden_tests,
         },
-        limits=exercise.limits,
+        limits=Limits.for_language(exercise.language, **(exercise.limits or {})),
     )
+    result = graded.to_dict()
     where = f"{marked.path}:{marked.line} ({marked.field}, marked exercise={exercise.slug})"
-    assert not is_sandbox_error(result), (
-        f"{where}: the jail could not be built: {sandbox_reason(result)}"
+    assert graded.unavailable_reason is None, (
+        f"{where}: the jail could not be built: {graded.unavailable_reason}"
     )
     tests = result.get("tests") or []
     failing = [t for t in tests if t.get("status") != "pass"]

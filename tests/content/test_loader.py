@@ -9,15 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.content.exporter import content_export
-from apps.content.loader import (
-    FOLLOW_UPS,
-    KEY_POINT_MAX_CHARS,
-    KEY_POINTS,
-    ContentError,
-    course_read,
-    key_point_problem,
-)
+from apps.content.loader import ContentError, course_read
 from apps.content.models import Card, Exercise, Lesson, Track
+from apps.content.rules import FOLLOW_UPS, KEY_POINT_MAX_CHARS, KEY_POINTS, key_point_problem
 from apps.content.services import content_import
 
 CONTENT = Path(settings.CONTENT_DIR)
@@ -350,7 +344,7 @@ def test_a_key_point_of_exactly_the_cap_is_accepted_and_one_more_is_not(tree):
 
 
 def test_the_admin_forms_apply_the_loaders_bounds_and_rules():
-    from apps.content import admin
+    from apps.content.admin import forms as admin
 
     form = admin.CardForm()
     assert form.fields["key_points"].bounds == KEY_POINTS
