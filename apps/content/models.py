@@ -157,10 +157,11 @@ class ExerciseQuerySet(LiveQuerySet):
 
 
 class Exercise(ImportedItem):
-    # JAVASCRIPT = "javascript", "JavaScript"; ... from the one table of languages.
+    # JAVASCRIPT = "javascript", "JavaScript", and so on: built from the one table of languages.
     Language = models.TextChoices(
         "Language",
         [(language.choice_name, (language.key, language.label)) for language in LANGUAGES.values()],
+        qualname="Exercise.Language",  # so members pickle as a class body's would
     )
 
     class Check(models.TextChoices):
