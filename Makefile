@@ -11,7 +11,7 @@ DEV_ENV := DEBUG=$${DEBUG:-1}
 help:
 	@echo "make run    set everything up and start the portal on http://127.0.0.1:8000"
 	@echo "make test   run the whole test suite (browser, sandbox and worker tests included)"
-	@echo "make lint   ruff check + ruff format --check"
+	@echo "make lint   ruff check + ruff format --check + mypy (the packages listed in pyproject.toml)"
 	@echo "make bench  benchmarks under bench/"
 	@echo "make load   50 simulated learners for 60 s against the whole stack (bench/load.py)"
 	@echo "make vendor rebuild the committed front-end bundles under static/vendor/ (needs npm)"
@@ -61,6 +61,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

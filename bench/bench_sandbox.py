@@ -71,7 +71,7 @@ def _bare_command(language: str, script: Path, folder: Path) -> tuple[list[str],
 
 
 def _overhead_table() -> Table:
-    from apps.sandbox import keep_warm, preflight, run
+    from apps.sandbox import preflight, run, warm_jail
 
     preflight()
     rows = []
@@ -83,7 +83,10 @@ def _overhead_table() -> Table:
             script.write_text(code)
             command, env = _bare_command(language, script, folder)
             for mode in ("built ahead", "cold"):
-                keep_warm(mode == "built ahead")
+                if mode == "built ahead":
+                    warm_jail.start()
+                else:
+                    warm_jail.stop()
                 bare, jailed = [], []
                 for _ in range(3):  # warm caches on both sides
                     run(language=language, code=code)
@@ -97,7 +100,7 @@ def _overhead_table() -> Table:
                     result = run(language=language, code=code)
                     jailed.append((time.perf_counter() - started) * 1000)
                     assert result.verdict == "ok", result
-                keep_warm(False)
+                warm_jail.stop()
                 ratio = _p50(jailed) / _p50(bare)
                 goal = GOALS[language]
                 ok = ratio <= goal
@@ -118,7 +121,7 @@ def _overhead_table() -> Table:
         "the next jail, which waits for the files and a go byte; the time counted starts at the "
         "call and includes filling /box, the run, and building the next jail",
         "cold: the jail built in front of the run (a worker process's first run of a language "
-        "and limits, or keep_warm off); same CPU either way",
+        "and limits, or warm_jail stopped); same CPU either way",
     ]
     return Table(
         title="Sandboxed run vs bare run of the same interpreter (same flags, same clean env)",
@@ -273,7 +276,7 @@ def _child_main(var_dir: Path) -> None:
     from apps.exercises.grading import code_grade
     from apps.exercises.models import Submission
     from apps.exercises.services import submission_create
-    from apps.sandbox import build_ahead, keep_warm
+    from apps.sandbox import warm_jail
 
     content = var_dir / "content"
     (content / "exercises").mkdir(parents=True)
@@ -338,8 +341,8 @@ def _child_main(var_dir: Path) -> None:
         # grade() here runs its jails the way the worker does (built ahead, the next one built
         # after the result), so the difference is the pipeline's own cost. A short pause after
         # each measurement lets the next jail finish building on both sides.
-        keep_warm(after_each_run=False)
-        build_ahead()
+        warm_jail.start(build_after_each_run=False)
+        warm_jail.build_next()
         direct, pipeline, stages = [], [], []
         for _ in range(PIPELINE_ROUNDS):
             started = time.perf_counter()
@@ -349,7 +352,7 @@ def _child_main(var_dir: Path) -> None:
             )  # fmt: skip
             direct.append((time.perf_counter() - started) * 1000)
             assert result["status"] == "pass", result["message"]
-            build_ahead()
+            warm_jail.build_next()
             time.sleep(0.03)
             started, called = time.perf_counter(), time.time()
             submission = submission_create(user=users[0], exercise=exercise, code=code)
@@ -375,7 +378,7 @@ def _child_main(var_dir: Path) -> None:
         for _ in range(samples):
             code_grade(language=exercise.language, code=code, tests=exercise.test_files,
                        limits=exercise.limits)  # fmt: skip
-            build_ahead()  # the next jail's set-up is part of a grading's CPU
+            warm_jail.build_next()  # the next jail's set-up is part of a grading's CPU
         self_after = resource.getrusage(resource.RUSAGE_SELF)
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_children = _cpu(children_after) - _cpu(children_before)

@@ -192,7 +192,7 @@ def env_int(name: str, default: int) -> int:
 
 # Exercises: learners' limits and the grading pipeline's patience (see docs/grading.md).
 EXERCISE_CODE_MAX_BYTES = env_int("EXERCISE_CODE_MAX_BYTES", 64 * 1024)
-# Each worker process keeps the next jail built and waiting (apps.sandbox.keep_warm): the
+# Each worker process keeps the next jail built and waiting (apps.sandbox.warm_jail): the
 # bubblewrap set-up happens between submissions instead of in front of the learner's run.
 SANDBOX_KEEP_WARM = env_bool("SANDBOX_KEEP_WARM", True)
 EXERCISE_SUBMISSIONS_PER_MINUTE = env_int("EXERCISE_SUBMISSIONS_PER_MINUTE", 6)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 
 def redis_server_path() -> Path:
@@ -37,7 +38,7 @@ def server_command(*, data_dir: Path, socket: Path, port: int = 0) -> list[str]:
     ]  # fmt: skip
 
 
-def main() -> None:
+def main() -> NoReturn:
     base = Path(__file__).resolve().parent.parent
     var_dir = Path(os.environ.get("PORTAL_VAR_DIR", base / "var"))
     data_dir = var_dir / "redis"

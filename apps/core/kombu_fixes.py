@@ -37,5 +37,5 @@ def apply() -> None:
             )
         return original(self, *args, **kwargs)
 
-    kombu_redis.Channel._connparams = _connparams
+    kombu_redis.Channel._connparams = _connparams  # type: ignore[method-assign]
     _APPLIED = True

@@ -40,14 +40,15 @@ class ContentSecurityPolicyMiddleware:
         self.template = policy_template(settings.CONTENT_SECURITY_POLICY)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.csp_nonce = secrets.token_urlsafe(18)
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]  # read by templates and views
         response = self.get_response(request)
         if HEADER in response or REPORT_ONLY_HEADER in response:
             return response
         header = HEADER
         if settings.DEBUG and response.status_code in (404, 500):
             header = REPORT_ONLY_HEADER
-        response[header] = self.template.replace(NONCE_PLACEHOLDER, f"'nonce-{request.csp_nonce}'")
+        response[header] = self.template.replace(NONCE_PLACEHOLDER, f"'nonce-{nonce}'")
         return response
 
 

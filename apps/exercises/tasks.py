@@ -14,8 +14,6 @@ import time
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
-from celery.signals import worker_process_shutdown, worker_ready
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from apps.core.db_busy import is_database_busy
@@ -82,21 +80,10 @@ def grade_submission(submission_id: int) -> None:
         raise grade_submission.retry(
             exc=exc, countdown=DATABASE_BUSY_RETRY_SECONDS, max_retries=DATABASE_BUSY_RETRIES
         ) from exc
-    finally:
-        # The verdict is recorded: build the next jail now, while this process waits for work.
-        if settings.SANDBOX_KEEP_WARM:
-            from apps.sandbox import build_ahead
-
-            build_ahead()
 
 
 def _grade(submission_id: int) -> None:
     request = grade_submission.request
-    if settings.SANDBOX_KEEP_WARM and not request.is_eager:
-        from apps.sandbox import keep_warm
-
-        # From now on this worker process keeps the next jail built (after each verdict).
-        keep_warm(after_each_run=False)
     claim = services.submission_claim(
         submission_id=submission_id,
         task_id=request.id or "",
@@ -156,10 +143,6 @@ def grade_example_run(run_id: int) -> None:
     """Grade an ExampleRun against the example tests only: no review, no TestResult rows."""
     request = grade_example_run.request
     try:
-        if settings.SANDBOX_KEEP_WARM and not request.is_eager:
-            from apps.sandbox import keep_warm
-
-            keep_warm(after_each_run=False)
         claim = example_runs.example_run_claim(
             run_id=run_id,
             task_id=request.id or "",
@@ -185,11 +168,6 @@ def grade_example_run(run_id: int) -> None:
         raise grade_example_run.retry(
             exc=exc, countdown=DATABASE_BUSY_RETRY_SECONDS, max_retries=DATABASE_BUSY_RETRIES
         ) from exc
-    finally:
-        if settings.SANDBOX_KEEP_WARM:
-            from apps.sandbox import build_ahead
-
-            build_ahead()
 
 
 @shared_task(ignore_result=True)
@@ -202,37 +180,3 @@ def submissions_sweep() -> dict:
         "reviewed": summary.reviewed,
         "example_runs_requeued": example_runs_requeued,
     }
-
-
-@worker_ready.connect
-def sandbox_preflight(sender=None, **kwargs) -> None:
-    """Say loudly, at start, when this worker cannot build the jail. It keeps running: every
-    submission it picks up is then marked a retryable `error` with the reason, never run
-    unconfined."""
-    try:
-        from apps.sandbox import SandboxUnavailable, preflight
-    except ImportError as exc:
-        logger.critical("SANDBOX UNAVAILABLE: apps.sandbox cannot be imported: %s", exc)
-        return
-    try:
-        preflight()
-    except SandboxUnavailable as exc:
-        banner = "!" * 72
-        logger.critical(
-            "\n%s\nSANDBOX UNAVAILABLE on this worker: %s\n"
-            "Submissions will be marked `error` (retryable) until this is fixed.\n%s",
-            banner,
-            exc,
-            banner,
-        )
-    else:
-        logger.info("sandbox preflight passed: the jail can be built on this worker")
-
-
-@worker_process_shutdown.connect
-def sandbox_jail_teardown(**kwargs) -> None:
-    """A worker process that stops tears its waiting jail down and removes its box (a killed
-    one leaves the box for the next process to remove, and the jail dies with it anyway)."""
-    from apps.sandbox import keep_warm
-
-    keep_warm(False)

@@ -2,28 +2,26 @@
 
     from apps.sandbox import Limits, RunResult, run, preflight, SandboxUnavailable
     from apps.sandbox import GradeResult, TestResult, grade
-    from apps.sandbox import build_ahead, keep_warm  # worker processes: the next jail ahead
+    from apps.sandbox import warm_jail  # worker processes: the next jail built ahead
 
 See docs/sandbox.md for the threat model and the layers, docs/exercise-format.md for the harness.
 """
 
 from .api import run
-from .checks import preflight
 from .grader import grade
-from .jail import build_ahead, keep_warm
-from .limits import LANGUAGES, Limits
+from .host_check import preflight
+from .jail import warm_jail
+from .limits import Limits
 from .results import GradeResult, RunResult, SandboxUnavailable, TestResult
 
 __all__ = [
-    "LANGUAGES",
     "GradeResult",
     "Limits",
     "RunResult",
     "SandboxUnavailable",
     "TestResult",
-    "build_ahead",
     "grade",
-    "keep_warm",
     "preflight",
     "run",
+    "warm_jail",
 ]

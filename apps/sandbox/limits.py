@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from .languages import LANGUAGE_KEYS as LANGUAGES
+from .languages import JAVASCRIPT, LANGUAGE_KEYS, PYTHON
 
 # (minimum, maximum) per field: a guard against content typos such as `memory_mb: 25600`.
 _BOUNDS: dict[str, tuple[float, float]] = {
@@ -63,7 +63,7 @@ class Limits:
     def for_language(cls, language: str, **overrides: Any) -> Limits:
         """The defaults for `language`, with `overrides` applied (unknown names raise TypeError)."""
         if language not in _DEFAULTS:
-            expected = ", ".join(LANGUAGES)
+            expected = ", ".join(LANGUAGE_KEYS)
             raise ValueError(f"unknown language {language!r}; expected one of {expected}")
         return dataclasses.replace(_DEFAULTS[language], **overrides)
 
@@ -74,6 +74,6 @@ class Limits:
 _DEFAULTS: dict[str, Limits] = {
     # Node starts about a dozen threads (V8 platform workers, libuv) and keeps ~20 descriptors
     # open on its own; child processes and workers are refused by its permission model anyway.
-    "javascript": Limits(processes=32, open_files=128),
-    "python": Limits(),
+    JAVASCRIPT.key: Limits(processes=32, open_files=128),
+    PYTHON.key: Limits(),
 }

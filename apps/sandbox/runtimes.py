@@ -17,6 +17,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 
+from .languages import JAVASCRIPT, LANGUAGE_KEYS, PYTHON
 from .limits import Limits
 from .paths import reachable_by_jail, stage
 from .results import SandboxUnavailable
@@ -143,7 +144,7 @@ def node_binary() -> str:
 
 
 class NodeRuntime(Runtime):
-    language = "javascript"
+    language = JAVASCRIPT.key
     extensions = (".js", ".cjs", ".mjs")
     default_filename = "main.js"
     runner_name = "runner.js"
@@ -195,7 +196,7 @@ class NodeRuntime(Runtime):
 
 
 class PythonRuntime(Runtime):
-    language = "python"
+    language = PYTHON.key
     extensions = (".py",)
     default_filename = "main.py"
     runner_name = "runner.py"
@@ -264,14 +265,17 @@ class PythonRuntime(Runtime):
         return [(resource.RLIMIT_AS, backstop * MB)]
 
 
-RUNTIMES: dict[str, Runtime] = {"javascript": NodeRuntime(), "python": PythonRuntime()}
+RUNTIMES: dict[str, Runtime] = {
+    runtime.language: runtime for runtime in (NodeRuntime(), PythonRuntime())
+}
 
 
 def get_runtime(language: str) -> Runtime:
     try:
         return RUNTIMES[language]
     except KeyError:
-        raise ValueError(f"unknown language {language!r}; expected javascript or python") from None
+        expected = " or ".join(LANGUAGE_KEYS)
+        raise ValueError(f"unknown language {language!r}; expected {expected}") from None
 
 
 @functools.cache

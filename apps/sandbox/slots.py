@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import logging
 import os
 import pwd
 import random
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 
 from .paths import ensure_private_dir, state_dir
 from .results import SandboxUnavailable
+
+logger = logging.getLogger("apps.sandbox")
 
 SLOTS_ENV = "PORTAL_SANDBOX_SLOTS"
 UID_BASE_ENV = "PORTAL_SANDBOX_UID_BASE"
@@ -158,3 +161,12 @@ def kill_leftovers(uid: int, timeout: float = 3.0) -> list[int]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.01)
+
+
+def give_back(slot: Slot, *, sweep: bool) -> None:
+    """Release the slot after a run; with `sweep`, first make sure nothing runs as its uid any
+    more."""
+    survivors = kill_leftovers(slot.uid) if sweep else []
+    if survivors:
+        logger.error("sandbox uid %s: processes survived SIGKILL: %s", slot.uid, survivors)
+    slot.release()

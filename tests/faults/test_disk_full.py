@@ -88,7 +88,7 @@ class StateDisk:
             self._fail(
                 errno.ENOSPC,
                 "apps.sandbox.paths._link_or_copy",
-                "apps.sandbox.jail._write_box_file",
+                "apps.sandbox.jail.boxes.write_box_file",
             )
             return
         with contextlib.suppress(OSError), open(self.root / "filler", "wb") as handle:
@@ -131,10 +131,11 @@ class StateDisk:
 def _forget_sandbox_state() -> None:
     """The sandbox remembers its state directory, its staged runtimes and its slot range for the
     life of the process: forget them so the next run looks again."""
-    from apps.sandbox import jail, paths, runtimes, slots
+    from apps.sandbox import paths, runtimes, slots
+    from apps.sandbox.jail import command
 
     paths._STATE_DIR = None
-    jail.bwrap_binary.cache_clear()
+    command.bwrap_binary.cache_clear()
     runtimes.NodeRuntime.layout.cache_clear()
     runtimes.PythonRuntime._interpreter.cache_clear()
     slots.slot_range.cache_clear()
@@ -154,7 +155,7 @@ def state_disk(monkeypatch):
     monkeypatch.setenv("PORTAL_SANDBOX_SLOTS", "4")
     # bubblewrap is staged into the state directory, as on a host where it sits in a directory
     # the jail's uids cannot reach (the state directory then matters on every machine).
-    monkeypatch.setattr("apps.sandbox.jail.reachable_by_jail", lambda path: False)
+    monkeypatch.setattr("apps.sandbox.jail.command.reachable_by_jail", lambda path: False)
     _forget_sandbox_state()
     try:
         yield disk
@@ -274,21 +275,20 @@ def _after_error_patience():
 def test_a_full_disk_under_a_jail_built_ahead_falls_back_to_a_jail_in_memory(state_disk):
     """The worker keeps the next jail waiting with its /box on the state disk; when that disk
     fills up, the run still happens (in a jail of its own, files in memory), not an error."""
-    from apps.sandbox import keep_warm, run
-    from apps.sandbox.jail import runs_built_ahead, standby_pid
+    from apps.sandbox import run, warm_jail
 
-    keep_warm()
+    warm_jail.start()
     try:
         assert run(language="javascript", code="console.log(1);\n").verdict == "ok"
-        waiting = standby_pid()
+        waiting = warm_jail.standby_pid
         assert waiting is not None
         state_disk.fill()
-        used = runs_built_ahead()
+        used = warm_jail.runs_built_ahead
         result = run(language="javascript", code="console.log('still graded');\n")
         assert result.verdict == "ok", result
         assert result.stdout == "still graded\n"
-        assert runs_built_ahead() == used, "the waiting jail could not take the files"
+        assert warm_jail.runs_built_ahead == used, "the waiting jail could not take the files"
         state_disk.free()
         assert run(language="javascript", code="console.log(2);\n").stdout == "2\n"
     finally:
-        keep_warm(False)
+        warm_jail.stop()

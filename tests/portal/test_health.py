@@ -12,7 +12,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from apps.core.health import check_database, check_redis, health_report
 from apps.sandbox import SandboxUnavailable
-from apps.sandbox import checks as preflight_module
+from apps.sandbox import host_check as preflight_module
 
 
 @pytest.fixture

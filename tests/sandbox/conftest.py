@@ -7,8 +7,7 @@ import secrets
 
 import pytest
 
-from apps.sandbox import Limits, RunResult, keep_warm, run, slots
-from apps.sandbox.jail import runs_built_ahead
+from apps.sandbox import Limits, RunResult, run, slots, warm_jail
 from apps.sandbox.slots import processes_of_uid
 
 CANARY_VARIABLE = "PORTAL_SECRET_CANARY"
@@ -62,18 +61,20 @@ def jail(request, canary):
     twice: in a jail built for it, and in one built ahead and kept waiting, as the worker does."""
     ahead = request.param == "built-ahead"
     if ahead:
-        keep_warm()
-        request.addfinalizer(lambda: keep_warm(False))
+        warm_jail.start()
+        request.addfinalizer(warm_jail.stop)
 
     def run_contained(language: str, code: str, **overrides) -> RunResult:
         limits = Limits.for_language(language, **{**ATTACK_LIMITS, **overrides})
         if ahead:
             primed = run(language=language, code=PRIMERS[language], limits=limits)
             assert primed.verdict == "ok", primed
-            used = runs_built_ahead()
+            used = warm_jail.runs_built_ahead
         result = run(language=language, code=code, limits=limits)
         if ahead:
-            assert runs_built_ahead() == used + 1, "the run did not use the jail built ahead"
+            assert warm_jail.runs_built_ahead == used + 1, (
+                "the run did not use the jail built ahead"
+            )
         assert result.verdict != "sandbox_error", result.stderr
         assert_contained(result, canary)
         return result

@@ -21,7 +21,7 @@ import pytest
 
 from apps.sandbox import Limits, grade
 from apps.sandbox.runtimes import get_runtime
-from apps.sandbox.seccomp import SYSCALLS
+from apps.sandbox.seccomp.syscalls import SYSCALLS
 
 from .conftest import assert_contained
 

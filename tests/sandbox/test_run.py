@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from apps.sandbox import Limits, RunResult, SandboxUnavailable, grade, preflight, run, slots
-from apps.sandbox import checks as preflight_module
-from apps.sandbox import jail as jail_module
+from apps.sandbox import host_check as preflight_module
+from apps.sandbox.jail import command, lifecycle, spawn
 from apps.sandbox.paths import is_root
 from apps.sandbox.runtimes import Layout, Mount, get_runtime
 
@@ -121,7 +121,7 @@ def test_preflight_names_disabled_user_namespaces(monkeypatch):
 
 
 def test_a_missing_bwrap_is_a_sandbox_error_never_an_unconfined_run(monkeypatch):
-    monkeypatch.setattr(jail_module, "bwrap_binary", lambda: "/nonexistent/bwrap")
+    monkeypatch.setattr(command, "bwrap_binary", lambda: "/nonexistent/bwrap")
     result = run(language="python", code="print('ran')")
     assert result.verdict == "sandbox_error"
     assert "bwrap could not be started" in result.stderr
@@ -147,16 +147,16 @@ def test_a_jail_that_cannot_be_built_is_a_sandbox_error(monkeypatch):
 def test_limits_that_cannot_be_set_are_a_sandbox_error_before_bubblewrap(monkeypatch):
     # prlimit fails (more descriptors than the kernel allows): bubblewrap never created the
     # sandbox, which its status channel shows (no line at all), so the program never ran.
-    rlimits = jail_module._rlimits
+    rlimits = spawn.rlimits
 
     def impossible(*args, **kwargs):
         return [*rlimits(*args, **kwargs), (resource.RLIMIT_NOFILE, 2**40)]
 
-    monkeypatch.setattr(jail_module, "_rlimits", impossible)
+    monkeypatch.setattr(spawn, "rlimits", impossible)
     result = run(language="python", code="print('ran')")
     assert result.verdict == "sandbox_error", result
     assert result.stdout == "" and result.exit_code is None
-    if jail_module._util_linux() is not None:
+    if command.util_linux() is not None:
         assert result.stderr.startswith(
             "the jail's limits, identity or namespaces could not be set up: prlimit:"
         ), result.stderr
@@ -222,7 +222,7 @@ def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
         return taken[-1]
 
     monkeypatch.setattr(slots, "acquire", recording_acquire)
-    monkeypatch.setattr(jail_module, "_supervise", interrupted)
+    monkeypatch.setattr(lifecycle, "supervise", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(language="python", code="import time\ntime.sleep(30)")
     if os.geteuid() == 0:
@@ -230,7 +230,7 @@ def test_an_exception_while_supervising_kills_the_jail(monkeypatch):
 
 
 def test_without_util_linux_the_pre_exec_hook_applies_the_same_limits(monkeypatch):
-    monkeypatch.setattr(jail_module, "_util_linux", lambda: None)
+    monkeypatch.setattr(command, "util_linux", lambda: None)
     code = (
         "import os, resource\n"
         "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0], os.getgroups(), os.getuid() != 0)\n"

@@ -7,16 +7,16 @@ import struct
 
 import pytest
 
-from apps.sandbox import seccomp
+from apps.sandbox.seccomp import bpf, rules, syscalls
 
 pytestmark = pytest.mark.sandbox
 
-ALLOW = seccomp.SECCOMP_RET_ALLOW
-KILL = seccomp.SECCOMP_RET_KILL_PROCESS
-EPERM = seccomp.SECCOMP_RET_ERRNO | errno.EPERM
-ENOSYS = seccomp.SECCOMP_RET_ERRNO | errno.ENOSYS
-EAFNOSUPPORT = seccomp.SECCOMP_RET_ERRNO | errno.EAFNOSUPPORT
-ARCH = {"x86_64": seccomp.AUDIT_ARCH_X86_64, "aarch64": seccomp.AUDIT_ARCH_AARCH64}
+ALLOW = bpf.SECCOMP_RET_ALLOW
+KILL = bpf.SECCOMP_RET_KILL_PROCESS
+EPERM = bpf.SECCOMP_RET_ERRNO | errno.EPERM
+ENOSYS = bpf.SECCOMP_RET_ERRNO | errno.ENOSYS
+EAFNOSUPPORT = bpf.SECCOMP_RET_ERRNO | errno.EAFNOSUPPORT
+ARCH = {"x86_64": rules.AUDIT_ARCH_X86_64, "aarch64": rules.AUDIT_ARCH_AARCH64}
 AUDIT_ARCH_I386 = 0x40000003
 
 
@@ -28,30 +28,30 @@ def seccomp_data(arch: int, nr: int, args: tuple[int, ...] = ()) -> bytes:
 def evaluate(program: bytes, data: bytes) -> int:
     """Interpret the subset of classic BPF a seccomp filter uses (LD ABS, JA, JEQ/JGE/JSET,
     RET)."""
-    instructions = seccomp.unpack(program)
+    instructions = bpf.unpack(program)
     pc = accumulator = 0
     for _ in range(10_000):
         code, jt, jf, k = instructions[pc]
-        if code == seccomp.BPF_LD | seccomp.BPF_W | seccomp.BPF_ABS:
+        if code == bpf.BPF_LD | bpf.BPF_W | bpf.BPF_ABS:
             assert k % 4 == 0 and k + 4 <= len(data), "load outside struct seccomp_data"
             accumulator = struct.unpack_from("=I", data, k)[0]
             pc += 1
-        elif code == seccomp.BPF_JMP | seccomp.BPF_JA:
+        elif code == bpf.BPF_JMP | bpf.BPF_JA:
             pc += 1 + k
-        elif code & 0x07 == seccomp.BPF_JMP:
+        elif code & 0x07 == bpf.BPF_JMP:
             operation = code & 0xF0
-            if operation == seccomp.BPF_JEQ:
+            if operation == bpf.BPF_JEQ:
                 taken = accumulator == k
-            elif operation == seccomp.BPF_JGE:
+            elif operation == bpf.BPF_JGE:
                 taken = accumulator >= k
-            elif operation == seccomp.BPF_JGT:
+            elif operation == bpf.BPF_JGT:
                 taken = accumulator > k
-            elif operation == seccomp.BPF_JSET:
+            elif operation == bpf.BPF_JSET:
                 taken = bool(accumulator & k)
             else:
                 raise AssertionError(f"unexpected jump {code:#x}")
             pc += 1 + (jt if taken else jf)
-        elif code == seccomp.BPF_RET | seccomp.BPF_K:
+        elif code == bpf.BPF_RET | bpf.BPF_K:
             return k
         else:
             raise AssertionError(f"unexpected instruction {code:#x}")
@@ -61,12 +61,12 @@ def evaluate(program: bytes, data: bytes) -> int:
 @pytest.fixture(scope="module")
 def program() -> bytes:
     """Both architectures' rules (the jail loads only its machine's, see below)."""
-    return seccomp.pack(seccomp.build_program())
+    return bpf.pack(rules.build_program())
 
 
 def test_the_jail_loads_only_its_machines_rules():
-    program = seccomp.program_bytes()
-    native = seccomp.native_arches()
+    program = rules.program_bytes()
+    native = rules.native_arches()
     assert len(native) == 1
     for arch, audit_arch in ARCH.items():
         read = number("read", arch)
@@ -75,7 +75,7 @@ def test_the_jail_loads_only_its_machines_rules():
 
 
 def number(name: str, arch: str) -> int:
-    table = seccomp.SYSCALLS if name in seccomp.SYSCALLS else seccomp.ALLOWED
+    table = syscalls.SYSCALLS if name in syscalls.SYSCALLS else syscalls.ALLOWED
     return table[name][0 if arch == "x86_64" else 1]
 
 
@@ -107,7 +107,7 @@ def test_required_calls_are_denied_with_eperm(program, arch):
 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 def test_every_listed_call_is_denied(program, arch):
-    for name in seccomp.DENIED:
+    for name in syscalls.DENIED:
         nr = number(name, arch)
         if nr is not None:
             assert evaluate(program, seccomp_data(ARCH[arch], nr)) == EPERM, name
@@ -134,13 +134,13 @@ def test_clone3_returns_enosys_so_libc_falls_back_to_clone(program, arch):
 @pytest.mark.parametrize(
     "flag",
     [
-        seccomp.CLONE_NEWUSER,
-        seccomp.CLONE_NEWNS,
-        seccomp.CLONE_NEWPID,
-        seccomp.CLONE_NEWNET,
-        seccomp.CLONE_NEWIPC,
-        seccomp.CLONE_NEWUTS,
-        seccomp.CLONE_NEWCGROUP,
+        rules.CLONE_NEWUSER,
+        rules.CLONE_NEWNS,
+        rules.CLONE_NEWPID,
+        rules.CLONE_NEWNET,
+        rules.CLONE_NEWIPC,
+        rules.CLONE_NEWUTS,
+        rules.CLONE_NEWCGROUP,
     ],
 )
 def test_clone_with_a_namespace_flag_is_denied(program, arch, flag):
@@ -161,10 +161,10 @@ def test_clone_for_fork_and_threads_is_allowed(program, arch):
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 def test_terminal_injection_ioctls_are_denied_and_others_allowed(program, arch):
     ioctl = number("ioctl", arch)
-    assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, seccomp.TIOCSTI))) == EPERM
-    assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, seccomp.TIOCLINUX))) == EPERM
+    assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, rules.TIOCSTI))) == EPERM
+    assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, rules.TIOCLINUX))) == EPERM
     # Upper bits set: the kernel compares an unsigned int, so this is still TIOCSTI.
-    sneaky = (1 << 32) | seccomp.TIOCSTI
+    sneaky = (1 << 32) | rules.TIOCSTI
     assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, sneaky))) == EPERM
     tcgets, fionread = 0x5401, 0x541B
     assert evaluate(program, seccomp_data(ARCH[arch], ioctl, (1, tcgets))) == ALLOW
@@ -172,7 +172,7 @@ def test_terminal_injection_ioctls_are_denied_and_others_allowed(program, arch):
 
 
 def test_x32_system_calls_are_denied(program):
-    getpid_x32 = seccomp.X32_SYSCALL_BIT | 39
+    getpid_x32 = rules.X32_SYSCALL_BIT | 39
     assert evaluate(program, seccomp_data(ARCH["x86_64"], getpid_x32)) == EPERM
 
 
@@ -190,22 +190,22 @@ def test_numbers_differ_per_architecture(program):
 
 
 def test_program_is_well_formed():
-    instructions = seccomp.build_program()
+    instructions = rules.build_program()
     assert len(instructions) <= 4096
     for position, (code, jt, jf, _) in enumerate(instructions):
-        if code == seccomp.BPF_JMP | seccomp.BPF_JA:
+        if code == bpf.BPF_JMP | bpf.BPF_JA:
             assert position + 1 + _ < len(instructions), "jump past the end"
-        elif code & 0x07 == seccomp.BPF_JMP:
+        elif code & 0x07 == bpf.BPF_JMP:
             assert position + 1 + max(jt, jf) < len(instructions), "jump past the end"
-    assert instructions[-1] == (seccomp.BPF_RET | seccomp.BPF_K, 0, 0, KILL)
-    packed = seccomp.pack(instructions)
+    assert instructions[-1] == (bpf.BPF_RET | bpf.BPF_K, 0, 0, KILL)
+    packed = bpf.pack(instructions)
     assert len(packed) == 8 * len(instructions)
-    assert seccomp.unpack(packed) == instructions
+    assert bpf.unpack(packed) == instructions
 
 
 @pytest.mark.parametrize("arch", ["x86_64", "aarch64"])
 def test_every_allowed_call_is_allowed(program, arch):
-    for name in seccomp.ALLOWED:
+    for name in syscalls.ALLOWED:
         nr = number(name, arch)
         if nr is not None:
             assert evaluate(program, seccomp_data(ARCH[arch], nr)) == ALLOW, name
@@ -246,7 +246,7 @@ OTHER_FAMILIES = {
 @pytest.mark.parametrize("call", ["socket", "socketpair"])
 def test_sockets_of_other_families_fail_with_eafnosupport(program, arch, call):
     nr = number(call, arch)
-    for family in (seccomp.AF_UNIX, seccomp.AF_INET, seccomp.AF_INET6):
+    for family in (rules.AF_UNIX, rules.AF_INET, rules.AF_INET6):
         assert evaluate(program, seccomp_data(ARCH[arch], nr, (family, 1, 0))) == ALLOW
     for name, family in OTHER_FAMILIES.items():
         verdict = evaluate(program, seccomp_data(ARCH[arch], nr, (family, 1, 0)))

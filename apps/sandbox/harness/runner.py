@@ -246,7 +246,7 @@ class _LoadFailure(Exception):
     pass
 
 
-_tests = []
+_tests: list[dict[str, object]] = []  # id, name, fn, file of each registered test
 _registering = True
 _loading_file = None
 _loaded = None  # ("ok", module) | ("error", message)

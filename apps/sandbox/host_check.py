@@ -1,4 +1,4 @@
-"""preflight(): can this machine build the jail? Checks the prerequisites, then really runs a
+"""preflight(): can this host build the jail? Checks the prerequisites, then really runs a
 trivial program of each language in the jail and checks from inside that it is confined."""
 
 from __future__ import annotations
@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 import platform
 
+from .api import run
 from .jail import bwrap_binary
+from .languages import JAVASCRIPT, PYTHON
 from .limits import Limits
 from .paths import is_root
 from .results import OK, SandboxUnavailable
 from .runtimes import get_runtime, node_binary
-from .seccomp import ARCHES
+from .seccomp.rules import ARCHES
 from .slots import slot_range
 
 
@@ -56,8 +58,6 @@ _NODE_PROBE = "console.log(6 * 7)"
 
 
 def _probe(language: str, code: str) -> str:
-    from .api import run
-
     limits = Limits.for_language(language, wall_seconds=20)
     result = run(language=language, code=code, limits=limits)
     if result.verdict != OK:
@@ -80,10 +80,10 @@ def preflight() -> None:
     check_user_namespaces()
     if is_root():
         slot_range()
-    get_runtime("python").layout()
-    get_runtime("javascript").layout()
+    get_runtime(PYTHON.key).layout()
+    get_runtime(JAVASCRIPT.key).layout()
 
-    report = _probe("python", _PYTHON_PROBE)
+    report = _probe(PYTHON.key, _PYTHON_PROBE)
     if "42" not in report.split():
         raise SandboxUnavailable(f"the Python probe printed an unexpected answer: {report[:300]!r}")
     fields = report.split()
@@ -99,5 +99,5 @@ def preflight() -> None:
     if "visible []" not in report:
         raise SandboxUnavailable(f"host paths are visible inside the jail: {report[:300]!r}")
 
-    if _probe("javascript", _NODE_PROBE).strip() != "42":
+    if _probe(JAVASCRIPT.key, _NODE_PROBE).strip() != "42":
         raise SandboxUnavailable("the JavaScript probe printed an unexpected answer")
