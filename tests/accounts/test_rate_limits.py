@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from apps.accounts.models import User
-from apps.accounts.services import user_create
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_ten_failures_for_a_username_lock_it_even_with_the_right_password(
     assert_refused(log_in(client, "ADA", password, ip="203.0.113.5"), minutes=15)
     assert "_auth_user_id" not in client.session
     # Other accounts are not affected.
-    user_create(username="grace", password=password)
+    UserFactory(username="grace", password=password)
     assert log_in(client, "grace", password, ip="203.0.113.5").status_code == 302
 
 
@@ -149,7 +149,7 @@ def test_forwarded_addresses_count_only_behind_trusted_proxies(client, learner, 
 
 
 def test_the_admin_log_in_counts_and_refuses_too(client, password):
-    user_create(username="boss", password=password, is_staff=True)
+    UserFactory(username="boss", password=password, staff=True)
     admin_login = reverse("admin:login")
     for _ in range(10):
         client.post(admin_login, {"username": "boss", "password": WRONG})

@@ -17,6 +17,7 @@ from apps.content.exporter import content_export, course_paths_on_disk
 from apps.content.loader import course_read
 from apps.content.models import Card, Exercise, Lesson, Track
 from apps.content.services import content_import
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 CONTENT = Path(settings.CONTENT_DIR)
@@ -33,11 +34,7 @@ def tree(tmp_path) -> Path:
 
 @pytest.fixture
 def admin(client, db, password):
-    from apps.accounts.services import user_create
-
-    client.force_login(
-        user_create(username="editor", password=password, is_staff=True, is_superuser=True)
-    )
+    client.force_login(UserFactory(username="editor", password=password, superuser=True))
     return client
 
 

@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from apps.accounts.services import user_create
 from apps.content.models import Card, ContentEdit
+from tests.factories import UserFactory
 
 PASSWORD = "a-long-unusual-passphrase"
 
@@ -15,7 +15,7 @@ PASSWORD = "a-long-unusual-passphrase"
 def test_staff_edit_a_card_with_a_live_preview_and_the_lesson_page_shows_it(
     page, browser, live_server, course_live, login, screenshot
 ):
-    user_create(username="editor", password=PASSWORD, is_staff=True, is_superuser=True)
+    UserFactory(username="editor", password=PASSWORD, superuser=True)
     card = Card.objects.select_related("lesson__track").get(slug="ms-circuit-breaker")
     lesson_url = card.lesson.get_absolute_url()
 

@@ -8,10 +8,10 @@ import re
 
 from playwright.sync_api import expect
 
-from apps.accounts.services import user_create
 from apps.cohorts.models import Cohort
 from apps.study.models import CardState
 from tests.e2e.conftest import SCREENSHOTS
+from tests.factories import UserFactory
 
 PASSWORD = "a-long-unusual-passphrase"
 
@@ -19,7 +19,7 @@ PASSWORD = "a-long-unusual-passphrase"
 def test_an_instructor_follows_a_learner_who_joined_through_the_link(
     page, browser, live_server, course_live, login, screenshot, settings
 ):
-    user_create(username="ines", password=PASSWORD, display_name="Ines", is_instructor=True)
+    UserFactory(username="ines", password=PASSWORD, display_name="Ines", instructor=True)
     login("ines", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cohorts").click()
     page.fill("#id_name", "Spring interviews")
@@ -117,7 +117,7 @@ def test_an_instructor_follows_a_learner_who_joined_through_the_link(
 def test_the_dashboard_on_a_phone_in_dark_mode(browser, live_server, course_live, screenshot):
     from apps.cohorts.demo import demo_cohort_seed
 
-    instructor = user_create(username="ines", password=PASSWORD, is_instructor=True)
+    instructor = UserFactory(username="ines", password=PASSWORD, instructor=True)
     cohort = demo_cohort_seed(instructor=instructor, learners=8, days=20, name="Phones").cohort
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}, color_scheme="dark"

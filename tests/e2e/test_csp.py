@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.services import user_create
 from apps.content.models import Card, Exercise
 from tests.content_subset import content_subset
+from tests.factories import UserFactory
 
 PASSWORD = "a-long-unusual-passphrase"
 REPORT = """
@@ -89,7 +89,7 @@ def test_visitor_and_learner_pages_and_htmx_rating(page, course_live, login, vio
     visit(page, "/accounts/login/")
     assert not violations, violations
 
-    user_create(username="ada", password=PASSWORD)
+    UserFactory(username="ada", password=PASSWORD)
     login("ada", PASSWORD)
     visit(page, "/study/review/")
     session = page.locator("#review-session")
@@ -120,7 +120,7 @@ def test_visitor_and_learner_pages_and_htmx_rating(page, course_live, login, vio
 def test_cohort_dashboard_and_heatmap_sorting(page, course_live, login, violations):
     from apps.cohorts.demo import demo_cohort_seed
 
-    instructor = user_create(username="ines", password=PASSWORD, is_instructor=True)
+    instructor = UserFactory(username="ines", password=PASSWORD, instructor=True)
     cohort = demo_cohort_seed(instructor=instructor, learners=4, days=10, name="CSP").cohort
     login("ines", PASSWORD)
     visit(page, cohort.get_absolute_url())
@@ -135,7 +135,7 @@ def test_cohort_dashboard_and_heatmap_sorting(page, course_live, login, violatio
 
 
 def test_admin_pages_and_the_live_preview(page, course_live, login, violations):
-    user_create(username="editor", password=PASSWORD, is_staff=True, is_superuser=True)
+    UserFactory(username="editor", password=PASSWORD, superuser=True)
     visit(page, "/admin/login/")
     login("editor", PASSWORD)
     card = Card.objects.get(slug="ms-circuit-breaker")

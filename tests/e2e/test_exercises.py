@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from apps.content.models import Exercise
 from apps.exercises.models import Submission
 from tests.content_subset import content_subset
+from tests.factories import SubmissionFactory, TestResultFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.sandbox]
 
@@ -148,16 +149,21 @@ def test_the_whole_flow_works_without_javascript(
 
 
 def test_phone_and_dark_mode(browser, live_server, exercise, learner, password, screenshot):
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=learner, exercise=exercise, code=exercise.starter_code, state="failed", wall_ms=61
     )
-    submission.results.create(
+    TestResultFactory(
+        submission=submission,
         position=0, name="combines the articles of every source in source order",
         status="fail", message="expected {...} but fetchAllNews resolved undefined",
         output="debugging output\n" * 3, file="example_test.js", is_example=True,
     )  # fmt: skip
-    submission.results.create(
-        position=1, name="calls every source before returning", status="pass", file="tests.js"
+    TestResultFactory(
+        submission=submission,
+        position=1,
+        name="calls every source before returning",
+        status="pass",
+        file="tests.js",
     )
     for name, options in {
         "exercise-phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True},

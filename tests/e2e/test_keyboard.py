@@ -17,9 +17,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from apps.accounts.services import user_create
 from apps.study.models import ReviewLog
 from tests.e2e.sweep import Problems, axe
+from tests.factories import UserFactory
 
 PASSWORD = "a-long-unusual-passphrase"
 LONG_NAME = "Maximiliana Wilhelmina von Habsburg-Lothringen"
@@ -80,13 +80,12 @@ def sign_in(context, live_server, user) -> None:
 @pytest.fixture
 def everyone(course_live):
     """A staff member who is also an instructor, with a long name: the widest navigation."""
-    return user_create(
+    return UserFactory(
         username="max",
         password=PASSWORD,
         display_name=LONG_NAME,
-        is_staff=True,
-        is_superuser=True,
-        is_instructor=True,
+        superuser=True,
+        instructor=True,
     )
 
 
@@ -176,7 +175,7 @@ def test_every_tab_stop_shows_a_focus_ring_and_is_not_under_the_header(page, liv
 
 @pytest.fixture
 def reviewer(page, live_server, course_live):
-    learner = user_create(username="ada", password=PASSWORD, display_name="Ada")
+    learner = UserFactory(username="ada", password=PASSWORD, display_name="Ada")
     sign_in(page.context, live_server, learner)
     return learner
 
@@ -256,7 +255,7 @@ def test_review_flow_by_keyboard_alone_with_announcements(page, reviewer):
 def test_cohort_heatmap_sorted_by_keyboard_alone(page, live_server, course_live):
     from apps.cohorts.demo import demo_cohort_seed
 
-    instructor = user_create(username="ines", password=PASSWORD, is_instructor=True)
+    instructor = UserFactory(username="ines", password=PASSWORD, instructor=True)
     cohort = demo_cohort_seed(instructor=instructor, learners=4, days=10, name="Keys").cohort
     sign_in(page.context, live_server, instructor)
     page.goto(cohort.get_absolute_url())

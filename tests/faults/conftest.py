@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.factories import UserFactory
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -19,14 +21,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def learners(transactional_db, password):
     """learners(n) -> [(user, logged-in test client)], as many people at their own browsers."""
-    from apps.accounts.services import user_create
-
     made = []
 
     def make(count: int):
         start = len(made)
         for index in range(start, start + count):
-            user = user_create(username=f"learner{index}", password=password)
+            user = UserFactory(username=f"learner{index}", password=password)
             client = Client()
             client.force_login(user)
             made.append((user, client))

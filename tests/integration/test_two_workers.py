@@ -10,10 +10,9 @@ from collections import Counter
 
 import pytest
 
-from apps.accounts.services import user_create
 from apps.exercises.models import Submission
 from apps.exercises.services import submission_create
-from tests.factories import ExerciseFactory
+from tests.factories import ExerciseFactory, UserFactory
 from tests.integration.stack import wait_for
 
 LEARNERS = 5
@@ -54,7 +53,7 @@ def test_two_workers_share_a_burst_and_grade_each_submission_once(
     grading_stack, second_worker, password
 ):
     learners = [
-        user_create(username=f"burst{i}", password=password, display_name=f"Learner {i}")
+        UserFactory(username=f"burst{i}", password=password, display_name=f"Learner {i}")
         for i in range(LEARNERS)
     ]
     exercises = [ExerciseFactory(language=language, slug=slug) for language, slug in EXERCISES]

@@ -17,6 +17,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from apps.core.security import ContentSecurityPolicyMiddleware, client_ip
+from tests.factories import UserFactory
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -292,7 +293,6 @@ def test_templates_hold_no_inline_code():
 
 @pytest.mark.django_db
 def test_rendered_pages_hold_no_inline_code(client, course, learner, password):
-    from apps.accounts.services import user_create
     from apps.content.models import Card, Exercise, Lesson
 
     lesson = Lesson.objects.select_related("track").first()
@@ -319,7 +319,7 @@ def test_rendered_pages_hold_no_inline_code(client, course, learner, password):
         assert response.status_code == 200, url
         assert inline_code(response.content.decode()) == [], url
 
-    staff = user_create(username="editor", password=password, is_staff=True, is_superuser=True)
+    staff = UserFactory(username="editor", password=password, superuser=True)
     client.force_login(staff)
     for url in (
         reverse("admin:index"),

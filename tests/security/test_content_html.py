@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from apps.accounts.services import user_create
 from apps.content.models import Card, Lesson
 from apps.content.services import content_import
+from tests.factories import UserFactory
 from tests.security.inert import MARKER, assert_inert
 
 HOSTILE_MARKDOWN = f"""\
@@ -85,7 +85,7 @@ def test_an_imported_content_file_is_sanitised(db, tmp_path, client):
 
     for who in ("a visitor", "a learner"):
         if who == "a learner":
-            client.force_login(user_create(username="ada", password="x-long-password-1"))
+            client.force_login(UserFactory(username="ada", password="x-long-password-1"))
         lesson = client.get(reverse("content:lesson", args=["hostile", "hostile-lesson"]))
         assert lesson.status_code == 200
         assert_sanitised(lesson.content.decode(), where=f"the lesson page for {who}")
@@ -95,9 +95,7 @@ def test_an_imported_content_file_is_sanitised(db, tmp_path, client):
 
 @pytest.fixture
 def staff_client(db, client):
-    client.force_login(
-        user_create(username="sam", password="x-long-password-1", is_staff=True, is_superuser=True)
-    )
+    client.force_login(UserFactory(username="sam", password="x-long-password-1", superuser=True))
     return client
 
 

@@ -18,17 +18,26 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from apps.accounts.models import User
-from apps.accounts.services import user_create
 from apps.cohorts import services as cohort_services
 from apps.cohorts.models import Cohort, CohortStats
 from apps.content.models import Card, Exercise, Lesson, Track
-from apps.exercises.models import ExampleRun, GiveUp, Submission, TestResult
+from apps.exercises.models import ExampleRun, GiveUp, Submission
 from apps.study import services as study_services
 from apps.study.models import CardState, MemoryFit, MockInterview, ReviewLog, StudyPlan
-from tests.factories import CardFactory, ExerciseFactory, LessonFactory, TrackFactory
+from tests.factories import (
+    PASSWORD,
+    CardFactory,
+    CohortFactory,
+    ExerciseFactory,
+    LessonFactory,
+    MembershipFactory,
+    SubmissionFactory,
+    TestResultFactory,
+    TrackFactory,
+    UserFactory,
+)
 from tests.security.inert import PAYLOADS
 
-PASSWORD = "correct-horse-battery-staple"
 ROLES = ("learner", "other_learner", "instructor", "other_instructor", "staff")
 
 
@@ -71,10 +80,8 @@ def hostile_submissions(world, *, code: str, test_name: str) -> tuple[Submission
     payload."""
     every = "\n".join(PAYLOADS)
     common = {"user": world.learner, "exercise": world.exercise, "code": code, "output": every}
-    failed = Submission.objects.create(
-        **common, state=Submission.State.FAILED, verdict="ok", message=every
-    )
-    TestResult.objects.create(
+    failed = SubmissionFactory(**common, state=Submission.State.FAILED, verdict="ok", message=every)
+    TestResultFactory(
         submission=failed,
         position=0,
         name=test_name,
@@ -83,7 +90,7 @@ def hostile_submissions(world, *, code: str, test_name: str) -> tuple[Submission
         output=every,
         file="tests.js",
     )
-    errored = Submission.objects.create(
+    errored = SubmissionFactory(
         **common, state=Submission.State.ERROR, verdict="runtime_error", message=every
     )
     return failed, errored
@@ -93,7 +100,7 @@ def graded_submission(
     user, exercise, *, code: str, state: str = "failed", output: str = "", message: str = ""
 ) -> Submission:
     """A final submission with the test exercise's three results (no worker needed)."""
-    submission = Submission.objects.create(
+    submission = SubmissionFactory(
         user=user,
         exercise=exercise,
         code=code,
@@ -103,26 +110,22 @@ def graded_submission(
         output=output,
         message=message,
     )
-    TestResult.objects.bulk_create(
-        [
-            TestResult(
-                submission=submission,
-                position=0,
-                name="adds two small numbers",
-                status="pass",
-                file="example_test.js",
-                is_example=True,
-            ),
-            TestResult(
-                submission=submission,
-                position=1,
-                name="adds negative numbers",
-                status="fail",
-                message=f"add(-2, -3) should be -5 ({user.username})",
-                output=f"printed by {user.username}'s code",
-                file="tests.js",
-            ),
-        ]
+    TestResultFactory(
+        submission=submission,
+        position=0,
+        name="adds two small numbers",
+        status="pass",
+        file="example_test.js",
+        is_example=True,
+    )
+    TestResultFactory(
+        submission=submission,
+        position=1,
+        name="adds negative numbers",
+        status="fail",
+        message=f"add(-2, -3) should be -5 ({user.username})",
+        output=f"printed by {user.username}'s code",
+        file="tests.js",
     )
     return submission
 
@@ -137,30 +140,28 @@ def _mock_for(user, track: Track) -> MockInterview:
 
 
 def world_build() -> World:
-    learner = user_create(username="ada", password=PASSWORD, display_name="Ada")
-    other_learner = user_create(username="grace", password=PASSWORD, display_name="Grace")
-    instructor = user_create(
-        username="ines", password=PASSWORD, display_name="Ines", is_instructor=True
+    learner = UserFactory(username="ada", password=PASSWORD, display_name="Ada")
+    other_learner = UserFactory(username="grace", password=PASSWORD, display_name="Grace")
+    instructor = UserFactory(
+        username="ines", password=PASSWORD, display_name="Ines", instructor=True
     )
-    other_instructor = user_create(
-        username="omar", password=PASSWORD, display_name="Omar", is_instructor=True
+    other_instructor = UserFactory(
+        username="omar", password=PASSWORD, display_name="Omar", instructor=True
     )
-    staff = user_create(
-        username="sam", password=PASSWORD, display_name="Sam", is_staff=True, is_superuser=True
-    )
+    staff = UserFactory(username="sam", password=PASSWORD, display_name="Sam", superuser=True)
     track = TrackFactory(slug="async", title="Async", order=1)
     lesson = LessonFactory(track=track, slug="basics", title="Basics", order=1)
     cards = [CardFactory(lesson=lesson, slug=f"b{i}", order=i) for i in range(1, 4)]
     exercise = ExerciseFactory(language="javascript")
 
-    cohort = cohort_services.cohort_create(instructor=instructor, name="Spring cohort")
-    other_cohort = cohort_services.cohort_create(instructor=other_instructor, name="Autumn cohort")
-    cohort_services.cohort_join(user=learner, cohort=cohort)
-    cohort_services.cohort_join(user=other_learner, cohort=other_cohort)
+    cohort = CohortFactory(instructor=instructor, name="Spring cohort")
+    other_cohort = CohortFactory(instructor=other_instructor, name="Autumn cohort")
+    MembershipFactory(cohort=cohort, user=learner)
+    MembershipFactory(cohort=other_cohort, user=other_learner)
 
     submission = graded_submission(learner, exercise, code="// ada's solution")
     other_submission = graded_submission(other_learner, exercise, code="// grace's solution")
-    retryable = Submission.objects.create(
+    retryable = SubmissionFactory(
         user=learner,
         exercise=exercise,
         code="// ada's code the jail could not run",
