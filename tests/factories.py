@@ -14,7 +14,7 @@ from apps.core import clock
 from apps.exercises.models import Submission, TestResult
 from tests.exercise_sources import HINTS, MISTAKES, SOURCES
 
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # the `password` fixture
 
 # People
 
@@ -162,7 +162,7 @@ class ExerciseFactory(DjangoModelFactory):
     card_link = factory.RelatedFactory(ExerciseCardFactory, factory_related_name="exercise")
 
 
-# Cohorts: created and joined "now" by the study clock, as the cohort services do.
+# Cohorts: created and joined "now" by apps.core.clock (the `clock` fixture), as the services do.
 
 
 class CohortFactory(DjangoModelFactory):
