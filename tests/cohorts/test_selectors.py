@@ -17,6 +17,7 @@ from apps.study import selectors as study_selectors
 from apps.study import services as study
 from apps.study.models import CardState
 from tests.cohorts.conftest import run
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,11 +90,9 @@ def test_heatmap_cells_use_the_study_definitions(cohort, member, course_small, e
 
 
 def test_heatmap_sorts_by_a_lessons_figure_and_pages(cohort, course_small, password, clock):
-    from apps.accounts.services import user_create
-
     people = []
     for index, name in enumerate(["Cleo", "alba", "Bruno"]):
-        person = user_create(username=f"p{index}", password=password, display_name=name)
+        person = UserFactory(username=f"p{index}", password=password, display_name=name)
         services.cohort_join(user=person, cohort=cohort)
         people.append(person)
     review(people[0], course_small.card("b1"), 4)
@@ -169,9 +168,7 @@ def test_help_flags_overdue_again_and_repeated_failures(
 def test_hardest_cards_rank_by_lapse_rate_among_enough_learners(
     cohort, course_small, password, clock
 ):
-    from apps.accounts.services import user_create
-
-    people = [user_create(username=f"h{i}", password=password) for i in range(3)]
+    people = [UserFactory(username=f"h{i}", password=password) for i in range(3)]
     for person in people:
         services.cohort_join(user=person, cohort=cohort)
         review(person, course_small.card("b1"), 1, 3)  # one Again in two reviews
@@ -187,9 +184,7 @@ def test_hardest_cards_rank_by_lapse_rate_among_enough_learners(
 
 
 def test_exercise_stats(cohort, course_small, exercise, password):
-    from apps.accounts.services import user_create
-
-    people = [user_create(username=f"e{i}", password=password) for i in range(4)]
+    people = [UserFactory(username=f"e{i}", password=password) for i in range(4)]
     for person in people:
         services.cohort_join(user=person, cohort=cohort)
     negative, zero = "adds negative numbers", "adding zero changes nothing"
@@ -284,13 +279,12 @@ def test_the_dashboard_figures_cost_the_same_queries_for_any_cohort_size(
 def test_exercise_stats_show_hint_use_and_the_known_mistakes_made_most(
     cohort, course_small, exercise, password
 ):
-    from apps.accounts.services import user_create
     from apps.exercises.models import HintReveal, Submission
 
-    people = [user_create(username=f"h{i}", password=password) for i in range(3)]
+    people = [UserFactory(username=f"h{i}", password=password) for i in range(3)]
     for person in people:
         services.cohort_join(user=person, cohort=cohort)
-    outsider = user_create(username="outsider", password=password)
+    outsider = UserFactory(username="outsider", password=password)
     for person, rungs in ((people[0], 2), (people[1], 1), (outsider, 2)):
         for rung in range(1, rungs + 1):
             HintReveal.objects.create(user=person, exercise=exercise, rung=rung, kind="hint")

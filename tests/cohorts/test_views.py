@@ -17,6 +17,7 @@ from apps.cohorts.selectors import heatmap
 from apps.exercises.models import Submission
 from apps.study import services as study
 from tests.cohorts.conftest import run
+from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -382,10 +383,10 @@ def test_exports_defuse_spreadsheet_formulas_in_names(as_user, cohort, member, c
 def test_the_dashboard_lists_hint_use_and_the_known_mistakes_made_most(
     as_user, cohort, member, course_small, exercise
 ):
-    from apps.exercises.models import HintReveal, Submission
+    from apps.exercises.models import HintReveal
 
     HintReveal.objects.create(user=member, exercise=exercise, rung=1, kind="hint")
-    Submission.objects.create(
+    SubmissionFactory(
         user=member, exercise=exercise, code="x", state="failed", mistake="subtracts.js"
     )
     page = as_user(cohort.instructor).get(cohort.get_absolute_url()).content.decode()
