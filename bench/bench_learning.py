@@ -1,6 +1,6 @@
 """Issue 16: "ready on the day", measured. Simulated learners study the real course until an
 interview date under three policies (`manage.py simulate_learners`, documented in
-apps/study/simulation.py), and the plan page and the fit are timed.
+apps/study/simulation/), and the plan page and the fit are timed.
 
 Goals (checked here, not as timed tests):
 1. With no more review minutes than `baseline`, `portal` halves the share of (learner, card)
@@ -133,7 +133,7 @@ def _fit_timing() -> dict:
     rng = random.Random(SEED)
     learner = simulation.Learner(simulation.draw_parameters(rng), 12.0, 1)
     course = simulation.Course([0] * 3000)
-    log = simulation._baseline_log(learner, course=course, days=500)[:LARGE]
+    log = simulation.baseline_log(learner, course=course, days=500)[:LARGE]
     items = memory.items_from_reviews(log)
     started = time.monotonic()
     memory.fit_parameters(items)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from apps.core import clock
 from apps.study import memory, planning
-from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
+from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan, interview_date_for
 
 logger = logging.getLogger(__name__)
 
@@ -164,15 +166,11 @@ def memory_fit_population() -> MemoryFit:
 def learners_due_a_fit() -> list[int]:
     """Learners with at least `fit_every_reviews()` reviews since their last fit (or ever):
     what the nightly job refits."""
-    from django.db.models import OuterRef, Subquery
-
-    from apps.accounts.models import User
-
     last_fit = (
         MemoryFit.objects.filter(user=OuterRef("pk")).order_by("-created_at").values("created_at")
     )
     result = []
-    learners = User.objects.filter(review_logs__isnull=False).distinct()
+    learners = get_user_model().objects.filter(review_logs__isnull=False).distinct()
     for user in learners.annotate(last_fit=Subquery(last_fit[:1])).only("pk"):
         logs = ReviewLog.objects.filter(user=user)
         if user.last_fit is not None:
@@ -196,7 +194,7 @@ def cards_reschedule(*, user, parameters, now: datetime | None = None) -> int:
     now = now or clock.now()
     w = tuple(parameters)
     plan = StudyPlan.objects.filter(user=user).first() or StudyPlan(user=user)
-    states = list(CardState.objects.filter(user=user, state=CardState.State.REVIEW))
+    states = list(CardState.objects.learned().filter(user=user))
     if not states:
         return 0
     logs: dict[int, list[memory.Review]] = {}
@@ -205,8 +203,6 @@ def cards_reschedule(*, user, parameters, now: datetime | None = None) -> int:
 
     today = clock.local_date(user=user, moment=now)
     today_start = clock.day_start(user=user, day=today)
-    from apps.study.selectors import interview_date_for
-
     interview = interview_date_for(user=user, plan=plan, today=today)
     date_day = (
         (clock.local_moment(user=user, day=interview, at=planning.INTERVIEW_TIME) - today_start)

@@ -3,7 +3,7 @@ and difficulty after a rating, the interval for a target recall; and the bridge 
 `fsrs-rs-python` (the Rust optimizer) that fits parameters to a review log and scores them on
 held-out reviews.
 
-No Django here: the planner, the fit service and the simulation (`simulate_learners`) all use
+No models here: the planner, the fit service and the simulation (`simulate_learners`) all use
 these functions, so what the plan predicts is exactly what the fit measured. Times are in days.
 """
 
@@ -12,6 +12,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from fsrs import Rating
+
+from apps.study.choices import Source
 
 DEFAULT_PARAMETERS: tuple[float, ...] = (
     0.212,
@@ -36,6 +40,10 @@ DEFAULT_PARAMETERS: tuple[float, ...] = (
     0.0658,
     0.1542,
 )  # fmt: skip  (FSRS-6 defaults, the same as `fsrs` 6.3.2 and fsrs-rs)
+
+# FSRS's ratings as plain ints: these formulas run millions of times in a simulation, and an
+# enum member costs an attribute lookup each time.
+AGAIN, HARD, GOOD, EASY = (int(rating) for rating in Rating)
 
 S_MIN = 0.001
 RMSE_TOLERANCE = 0.01
@@ -85,21 +93,21 @@ def next_memory(w: Sequence[float], memory: Memory, rating: int, elapsed_days: f
     """FSRS-6 after a review `elapsed_days` after the previous one (same-day reviews use the
     short-term formula)."""
     s, d = memory.stability, memory.difficulty
-    delta = -w[6] * (rating - 3)
+    delta = -w[6] * (rating - GOOD)
     d_new = d + delta * (10 - d) / 9
-    d_new = _clamp_d(w[7] * _initial_difficulty(w, 4) + (1 - w[7]) * d_new)
+    d_new = _clamp_d(w[7] * _initial_difficulty(w, EASY) + (1 - w[7]) * d_new)
     if elapsed_days < 1:
-        growth = math.exp(w[17] * (rating - 3 + w[18])) * s ** (-w[19])
-        if rating >= 3:
+        growth = math.exp(w[17] * (rating - GOOD + w[18])) * s ** (-w[19])
+        if rating >= GOOD:
             growth = max(growth, 1.0)
         return Memory(min(max(s * growth, S_MIN), S_MAX), d_new)
     r = retrievability(w, s, elapsed_days)
-    if rating == 1:
+    if rating == AGAIN:
         long_term = w[11] * d ** (-w[12]) * ((s + 1) ** w[13] - 1) * math.exp((1 - r) * w[14])
         s_new = min(long_term, s / math.exp(w[17] * w[18]))
     else:
-        hard = w[15] if rating == 2 else 1.0
-        easy = w[16] if rating == 4 else 1.0
+        hard = w[15] if rating == HARD else 1.0
+        easy = w[16] if rating == EASY else 1.0
         s_new = s * (
             1 + math.exp(w[8]) * (11 - d) * s ** (-w[9]) * (math.exp((1 - r) * w[10]) - 1)
             * hard * easy
@@ -118,7 +126,7 @@ class Review:
     card: int
     day: float
     rating: int
-    source: str = "review"
+    source: str = Source.REVIEW
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ class Item:
 
     ratings: tuple[tuple[int, int], ...]  # (rating, whole days since the previous review)
     day: float
-    source: str = "review"  # of the review predicted
+    source: str = Source.REVIEW  # of the review predicted
 
 
 def items_from_reviews(reviews: Iterable[Review]) -> list[Item]:
@@ -169,7 +177,7 @@ def items_from_reviews(reviews: Iterable[Review]) -> list[Item]:
 
 
 def _rs_items(items: Sequence[Item]):
-    import fsrs_rs_python as rs
+    import fsrs_rs_python as rs  # the Rust optimizer loads only when a fit runs (start-up cost)
 
     return [
         rs.FSRSItem([rs.FSRSReview(rating, delta) for rating, delta in item.ratings])
@@ -179,7 +187,7 @@ def _rs_items(items: Sequence[Item]):
 
 def fit_parameters(items: Sequence[Item]) -> tuple[float, ...]:
     """fsrs-rs's optimizer over `items` (seconds for 20,000 reviews, no torch)."""
-    import fsrs_rs_python as rs
+    import fsrs_rs_python as rs  # the Rust optimizer loads only when a fit runs (start-up cost)
 
     if not items:
         return DEFAULT_PARAMETERS
@@ -189,7 +197,7 @@ def fit_parameters(items: Sequence[Item]) -> tuple[float, ...]:
 
 def score(parameters: Sequence[float], items: Sequence[Item]) -> Score:
     """fsrs-rs's evaluation: log loss and RMSE over bins of predicted recall."""
-    import fsrs_rs_python as rs
+    import fsrs_rs_python as rs  # the Rust optimizer loads only when a fit runs (start-up cost)
 
     if not items:
         return Score(math.inf, math.inf, 0)
@@ -218,8 +226,8 @@ def split(items: Sequence[Item], held_out: float = 0.2) -> tuple[list[Item], lis
 
 # The fit and the adoption rule --------------------------------------------------------------
 
-BASE_SOURCES = frozenset({"review", "lesson"})  # ratings the learner gives directly
-OPTIONAL_SOURCES = ("mock", "exercise")  # derived ratings: in only if they help
+BASE_SOURCES = frozenset({Source.REVIEW, Source.LESSON})  # ratings the learner gives directly
+OPTIONAL_SOURCES = (Source.MOCK, Source.EXERCISE)  # derived ratings: in only if they help
 MIN_TRAIN_ITEMS = 64
 MIN_TEST_ITEMS = 24
 # Rolling origins of the time-series validation: the latest half of a learner's predictions is

@@ -6,10 +6,14 @@ which the content loader keeps stable across edits. Only services in apps/study/
 write here.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
-from apps.content.models import Card, Track
+from apps.content.models import Card, Track, live_card_q
+from apps.core import interview_dates
+from apps.study import choices
 
 # A card is "mastered" once its memory lasts this long: a stability of three weeks means FSRS
 # expects the learner to still recall it with 90 % probability 21 days after the last review.
@@ -38,6 +42,10 @@ def is_mastered(*, state: int | None, stability: float | None) -> bool:
 
 
 class CardStateQuerySet(models.QuerySet):
+    def live(self):
+        """States of live cards (`live_card_q` through the card)."""
+        return self.filter(live_card_q("card__"))
+
     def learned(self):
         return self.filter(learned_q())
 
@@ -90,17 +98,8 @@ class ReviewLog(models.Model):
     """One review, append-only. `idempotency_key` is unique per learner, so a retried post
     finds the review it already made instead of making another."""
 
-    class Rating(models.IntegerChoices):
-        AGAIN = 1, "Again"
-        HARD = 2, "Hard"
-        GOOD = 3, "Good"
-        EASY = 4, "Easy"
-
-    class Source(models.TextChoices):
-        REVIEW = "review", "Review session"
-        LESSON = "lesson", "Lesson page"
-        MOCK = "mock", "Mock interview"
-        EXERCISE = "exercise", "Exercise"
+    Rating = choices.Rating
+    Source = choices.Source
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs"
@@ -171,6 +170,12 @@ class StudyPlan(models.Model):
 
     def __str__(self) -> str:
         return f"plan of {self.user_id}"
+
+
+def interview_date_for(*, user, plan: StudyPlan, today: date) -> date | None:
+    """The interview date a learner's plan aims at: their own, else the nearest one set for
+    them elsewhere (their cohort's, through apps.core.interview_dates: at most one query)."""
+    return plan.interview_date or interview_dates.nearest(user=user, today=today)
 
 
 class MockInterview(models.Model):

@@ -201,7 +201,7 @@ def last_new_day(w: Sequence[float], *, date_day: int, target: float) -> int | N
     day before is remembered on the day by luck, not by learning. None when even today is too
     late."""
     for start in range(date_day - 1, -1, -1):
-        mem = memory.first_memory(w, 3)
+        mem = memory.first_memory(w, memory.GOOD)
         last, reviews = float(start), 0
         while True:
             due = latest_due_day(
@@ -211,7 +211,7 @@ def last_new_day(w: Sequence[float], *, date_day: int, target: float) -> int | N
             if due > date_day or day >= date_day:
                 break
             day = max(day, math.floor(last) + 1)
-            mem = memory.next_memory(w, mem, 3, day - last)
+            mem = memory.next_memory(w, mem, memory.GOOD, day - last)
             last, reviews = float(day), reviews + 1
         recall = memory.retrievability(w, mem.stability, date_day - last)
         if reviews >= 1 and recall >= target:
@@ -294,7 +294,7 @@ def plan(
                 break
             mem, last, _ = state[card_id]
             elapsed = max(index - last, 0.0)
-            mem = memory.next_memory(w, mem, 3, elapsed)
+            mem = memory.next_memory(w, mem, memory.GOOD, elapsed)
             due = latest_due_day(
                 w, stability=mem.stability, last_day=float(index), date_day=rule_day, target=target
             )
@@ -309,7 +309,7 @@ def plan(
         introduced = 0
         while new_queue and may_start and introduced < new_per_day and room >= NEW_CARD_COST:
             card = new_queue.pop(0)
-            mem = memory.first_memory(w, 3)
+            mem = memory.first_memory(w, memory.GOOD)
             due = latest_due_day(
                 w, stability=mem.stability, last_day=float(index), date_day=rule_day, target=target
             )

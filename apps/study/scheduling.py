@@ -16,14 +16,9 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from apps.study import memory, planning
+from apps.study.choices import Rating as RatingChoice
 
-RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
-RATING_LABELS = {
-    Rating.Again: "Again",
-    Rating.Hard: "Hard",
-    Rating.Good: "Good",
-    Rating.Easy: "Easy",
-}
+RATINGS = tuple(Rating)  # Again, Hard, Good, Easy: the buttons, in order
 
 
 def scheduler() -> Scheduler:
@@ -142,7 +137,7 @@ def rating_options(
     for rating in RATINGS:
         after = review(fsrs_card, rating, now=now, aim=aim)
         options.append(
-            RatingOption(int(rating), RATING_LABELS[rating], interval_label(after.due - now))
+            RatingOption(int(rating), RatingChoice(rating).label, interval_label(after.due - now))
         )
     return options
 
@@ -175,4 +170,4 @@ def rating_for_coverage(*, covered: int, total: int) -> int:
 
 
 def coverage_rules() -> list[tuple[str, str]]:
-    return [(description, RATING_LABELS[rating]) for _, rating, description in COVERAGE_RULES]
+    return [(description, RatingChoice(rating).label) for _, rating, description in COVERAGE_RULES]

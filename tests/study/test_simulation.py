@@ -69,7 +69,7 @@ def test_drawn_parameters_stay_within_fsrs_bounds():
 
 def _log(true_w, *, cards=150, days=120, seed=5):
     learner = simulation.Learner(tuple(true_w), 12.0, seed)
-    return simulation._baseline_log(learner, course=simulation.Course([0] * cards), days=days)
+    return simulation.baseline_log(learner, course=simulation.Course([0] * cards), days=days)
 
 
 def test_goal_two_chooses_and_adopts_on_earlier_reviews_only(monkeypatch):

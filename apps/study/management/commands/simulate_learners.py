@@ -1,5 +1,5 @@
 """Simulated learners study the real course until an interview date under three policies
-(apps/study/simulation.py documents what it draws from). Prints a table, or one JSON object with
+(apps/study/simulation/ documents what it draws from). Prints a table, or one JSON object with
 --json."""
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ class Command(BaseCommand):
             true_parameters = [list(w) + [0.0, 0.5][: 21 - len(w)] for w in true_parameters]
         tracks = list(
             Card.objects.live()
-            .filter(lesson__is_retired=False, lesson__track__is_retired=False)
             .order_by("lesson__track__order", "lesson__order", "order", "slug")
             .values_list("lesson__track_id", flat=True)
         )

@@ -13,8 +13,11 @@ from datetime import date, datetime
 
 from apps.content.models import Card, Track
 from apps.core import clock
-from apps.study import fits, planning, selectors
-from apps.study.models import CardState, StudyPlan
+from apps.core.charts import nice_ceiling
+from apps.core.percent import percent
+from apps.study import fits, planning
+from apps.study.models import CardState, StudyPlan, interview_date_for
+from apps.study.selectors.plan import seconds_per_review, study_plan_get
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 180
@@ -56,8 +59,6 @@ def _n(value: float) -> str:
 
 def forecast_chart(days: list[planning.PlanDay]) -> ForecastChart:
     """Stacked bars: reviews below, new cards above, one per day up to the date."""
-    from apps.core.charts import nice_ceiling
-
     maximum = nice_ceiling(max((d.reviews + d.new for d in days), default=0))
     plot = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
     slot = (CHART_WIDTH - CHART_LEFT - 6) / max(len(days), 1)
@@ -95,11 +96,11 @@ class TrackForecast:
 
     @property
     def followed_pct(self) -> int:
-        return round(100 * self.followed)
+        return percent(self.followed)
 
     @property
     def stopped_pct(self) -> int:
-        return round(100 * self.stopped)
+        return percent(self.stopped)
 
 
 @dataclass
@@ -124,11 +125,11 @@ class PlanPage:
 
     @property
     def target_pct(self) -> int:
-        return round(100 * self.target)
+        return percent(self.target)
 
     @property
     def lowest_pct(self) -> int:
-        return round(100 * self.result.lowest_recall)
+        return percent(self.result.lowest_recall)
 
     @property
     def on_track(self) -> bool:
@@ -136,7 +137,7 @@ class PlanPage:
 
     @property
     def behind_points(self) -> int:
-        return max(0, round(100 * (self.target - self.result.lowest_recall)))
+        return max(0, percent(self.target - self.result.lowest_recall))
 
     @property
     def total_minutes(self) -> int:
@@ -152,33 +153,33 @@ class PlanPage:
         fit = self.memory.fit
         if fit is None or fit.gain_over_population is None:
             return None
-        return round(100 * fit.gain_over_population)
+        return percent(fit.gain_over_population)
 
 
 def plan_page(*, user, now: datetime) -> PlanPage:
-    plan = selectors.study_plan_get(user=user)
+    plan = study_plan_get(user=user)
     today = clock.local_date(user=user, moment=now)
     own_date = plan.interview_date
-    interview = selectors.interview_date_for(user=user, plan=plan, today=today)
+    interview = interview_date_for(user=user, plan=plan, today=today)
     if interview is not None and interview < today:
         interview = None  # after the date: the ordinary schedule, no forecast
     in_use = fits.memory_in_use(user=user)
     w = in_use.parameters
     target = planning.clamp_target(plan.target_recall)
-    pace = selectors.seconds_per_review(user=user)
+    pace = seconds_per_review(user=user)
     budget = fits.plan_budget(plan=plan, seconds_per_review=pace)
 
     cards = list(
-        Card.objects.filter(selectors.LIVE_CARD)
+        Card.objects.live()
         .select_related("lesson__track")
         .only("pk", "lesson__track__title", "lesson__track__slug", "lesson__track__order")
         .order_by("lesson__track__order", "lesson__order", "order", "slug")
     )
     states = {
         state.card_id: state
-        for state in CardState.objects.filter(selectors.LIVE_STATE, user=user).only(
-            "card_id", "stability", "difficulty", "last_review", "due", "state"
-        )
+        for state in CardState.objects.live()
+        .filter(user=user)
+        .only("card_id", "stability", "difficulty", "last_review", "due", "state")
     }
     today_start = clock.day_start(user=user, day=today)
     plan_cards = []

@@ -1,6 +1,7 @@
-"""The plan page: the learner's interview date, target and budget, and the day-by-day forecast
-to the date. A full page, or its `plan-body` partial for htmx; the form posts without
-JavaScript too."""
+"""The learner's plan: the plan page (interview date, target and budget, and the day-by-day
+forecast to the date; a full page, or its `plan-body` partial for htmx, and the form posts
+without JavaScript too), and the two quick settings on other pages: new cards per day (review
+page) and the interview date (dashboard)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.core import clock
-from apps.study import plan_selectors, services
-from apps.study.plan_forms import PlanForm, days_off_text
+from apps.core.security import safe_next_url
+from apps.study import selectors, services
+from apps.study.forms import InterviewDateForm, NewCardsForm, PlanForm, days_off_text
 
 
-def _form_for(page: plan_selectors.PlanPage) -> PlanForm:
+def _form_for(page: selectors.PlanPage) -> PlanForm:
     plan = page.plan
     return PlanForm(
         initial={
@@ -31,7 +33,7 @@ def _form_for(page: plan_selectors.PlanPage) -> PlanForm:
 
 
 def _context(request, *, form: PlanForm | None = None) -> dict:
-    page = plan_selectors.plan_page(user=request.user, now=clock.now())
+    page = selectors.plan_page(user=request.user, now=clock.now())
     return {"page": page, "form": form or _form_for(page), "zone": clock.learner_zone(request.user)}
 
 
@@ -65,3 +67,35 @@ def plan_update(request):
         return redirect(reverse("study:plan"))
     template = "study/plan.html#plan-body" if request.htmx else "study/plan.html"
     return render(request, template, _context(request, form=form))
+
+
+@require_POST
+@login_required
+def new_cards_update(request):
+    form = NewCardsForm(request.POST)
+    if form.is_valid():
+        services.study_plan_set_new_cards(
+            user=request.user, new_cards_per_day=form.cleaned_data["new_cards_per_day"]
+        )
+        messages.success(request, f"New cards per day: {form.cleaned_data['new_cards_per_day']}.")
+    else:
+        messages.error(request, "New cards per day must be a number from 0 to 200.")
+    return redirect(safe_next_url(request, request.POST.get("next"), reverse("study:review")))
+
+
+@require_POST
+@login_required
+@vary_on_headers("HX-Request")
+def interview_date_update(request):
+    form = InterviewDateForm(request.POST)
+    if form.is_valid():
+        services.study_plan_set_interview_date(
+            user=request.user, interview_date=form.cleaned_data["interview_date"]
+        )
+    if request.htmx:
+        now = clock.now()
+        context = {"board": selectors.dashboard(user=request.user, now=now), "date_form": form}
+        return render(request, "study/dashboard.html#readiness", context)
+    if not form.is_valid():
+        messages.error(request, "That is not a date.")
+    return redirect(reverse("study:dashboard") + "#readiness")
