@@ -22,7 +22,7 @@ import pytest
 from django.urls import reverse
 
 from apps.exercises.models import Submission
-from tests.exercises.factories import exercise_make
+from tests.factories import ExerciseFactory
 from tests.faults.common import status_partial, submit, wait_final
 
 FILLS_TMP = """\
@@ -49,7 +49,7 @@ PY_ADDS = "def add(a, b):\n    return a + b\n"
 def test_code_that_fills_the_jails_tmp_gets_a_clear_verdict_and_the_next_run_is_normal(
     grading_stack, learners, nothing_left_in_flight
 ):
-    exercise = exercise_make(language="python", limits={"tmp_mb": 4})
+    exercise = ExerciseFactory(language="python", limits={"tmp_mb": 4})
     ((_, client),) = learners(1)
 
     (full,) = wait_final(submit(client, exercise, FILLS_TMP))
@@ -211,7 +211,7 @@ def test_a_full_sandbox_state_disk_is_a_retryable_sandbox_error_with_its_reason(
 ):
     from apps.exercises.services import submissions_sweep
 
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     marker = tmp_path / "ran-unconfined"
     client.force_login(learner)
     state_disk.fill()  # nothing staged yet: bubblewrap must be copied into a full disk
@@ -245,7 +245,7 @@ def test_a_read_only_sandbox_state_disk_is_a_retryable_sandbox_error_with_its_re
 ):
     from tests.faults.common import ADDS
 
-    exercise = exercise_make(language="javascript")
+    exercise = ExerciseFactory(language="javascript")
     client.force_login(learner)
     first = grade_here(submit(client, exercise, ADDS))
     assert first.state == Submission.State.PASSED, first.message  # staged, slots made
