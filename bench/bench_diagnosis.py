@@ -87,6 +87,7 @@ def _child() -> None:
     from apps.exercises import services
     from apps.exercises.coaching import diagnose
     from apps.exercises.models import Submission
+    from apps.sandbox.results import GradeResult, RunResult, Status, TestResult, Verdict
 
     exercise = Exercise.objects.get(slug=EXERCISE)
     names = re.findall(r"test\(\s*'((?:[^'\\]|\\.)*)'", exercise.example_tests)
@@ -107,12 +108,12 @@ def _child() -> None:
          "message": f"{target}: {n} failed" if n in failing else "", "output": ""}
         for n in names
     ]  # fmt: skip
-    result = {
-        "status": "fail",
-        "message": "failed",
-        "tests": tests,
-        "run": {"verdict": "ok", "wall_ms": 80, "cpu_ms": 60, "stdout": "", "stderr": ""},
-    }
+    result = GradeResult(
+        Status.FAIL,
+        "failed",
+        [TestResult(**test) for test in tests],
+        RunResult(Verdict.OK, 0, "", "", wall_ms=80, cpu_ms=60, truncated=False),
+    )
     card_id = exercise.card_links.order_by("position").values_list("card_id", flat=True)[0]
     user = user_create(username="bench", password="bench-password-123", display_name="Bench")
 

@@ -273,8 +273,8 @@ def _child_main(var_dir: Path) -> None:
     from apps.accounts.models import User
     from apps.content.models import Exercise
     from apps.content.services import content_import
-    from apps.exercises.grading import code_grade
     from apps.exercises.models import Submission
+    from apps.exercises.proving import exercise_grade
     from apps.exercises.services import submission_create
     from apps.sandbox import warm_jail
 
@@ -346,12 +346,9 @@ def _child_main(var_dir: Path) -> None:
         direct, pipeline, stages = [], [], []
         for _ in range(PIPELINE_ROUNDS):
             started = time.perf_counter()
-            result = code_grade(
-                language=exercise.language, code=code, tests=exercise.test_files,
-                limits=exercise.limits,
-            )  # fmt: skip
+            result = exercise_grade(exercise=exercise, code=code)
             direct.append((time.perf_counter() - started) * 1000)
-            assert result["status"] == "pass", result["message"]
+            assert result.status == "pass", result.message
             warm_jail.build_next()
             time.sleep(0.03)
             started, called = time.perf_counter(), time.time()
@@ -376,8 +373,7 @@ def _child_main(var_dir: Path) -> None:
         self_before = resource.getrusage(resource.RUSAGE_SELF)
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         for _ in range(samples):
-            code_grade(language=exercise.language, code=code, tests=exercise.test_files,
-                       limits=exercise.limits)  # fmt: skip
+            exercise_grade(exercise=exercise, code=code)
             warm_jail.build_next()  # the next jail's set-up is part of a grading's CPU
         self_after = resource.getrusage(resource.RUSAGE_SELF)
         children_after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
-from apps.content import checks
+from apps.exercises import proving
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +22,12 @@ logger = logging.getLogger(__name__)
     soft_time_limit=840,
 )
 def exercise_check(exercise_id: int, token: str) -> str | None:
-    return checks.exercise_check_run(exercise_id=exercise_id, token=token)
+    return proving.exercise_check_run(exercise_id=exercise_id, token=token)
 
 
 @shared_task(acks_late=True, ignore_result=True, time_limit=900, soft_time_limit=840)
 def exercise_fingerprints_fill(exercise_id: int) -> int:
-    return checks.exercise_fingerprints_fill(exercise_id=exercise_id)
+    return proving.exercise_fingerprints_fill(exercise_id=exercise_id)
 
 
 @worker_ready.connect
@@ -38,7 +38,7 @@ def fingerprints_fill_missing(sender=None, **kwargs) -> None:
     if not settings.EXERCISE_FINGERPRINTS_ON_START:
         return
     try:
-        missing = checks.exercises_missing_fingerprints()
+        missing = proving.exercises_missing_fingerprints()
         for exercise_id in missing:
             exercise_fingerprints_fill.apply_async((exercise_id,), retry=False)
     except Exception:  # never stop a worker from starting

@@ -9,9 +9,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from apps.sandbox.languages import PYTHON
+from fsrs import Rating
 
-AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
+from apps.sandbox.languages import PYTHON
 
 RATING_RULE = (
     "Help lowers the review this exercise records. A pass with no help counts as Easy on your "
@@ -22,15 +22,15 @@ RATING_RULE = (
 
 def review_rating(
     *, passed: bool, first_try: bool, hints_taken: int, saw_test_or_solution: bool
-) -> int:
+) -> Rating:
     """The review a graded submission records, given the help taken before it."""
     if not passed or saw_test_or_solution:
-        return AGAIN
+        return Rating.Again
     if hints_taken >= 2:
-        return HARD
+        return Rating.Hard
     if hints_taken == 1:
-        return GOOD
-    return EASY if first_try else GOOD
+        return Rating.Good
+    return Rating.Easy if first_try else Rating.Good
 
 
 # The code of one test ------------------------------------------------------------------------

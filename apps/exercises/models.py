@@ -7,15 +7,13 @@ and one TestResult row per test, and pages read them back. The state machine is
                  ^           (error with retryable=True goes back to queued, see services)
                  +-- a redelivered or swept task picks a `running` row up again
 
-and every transition is a guarded UPDATE in services.py, so a duplicate task can never grade a
-finished submission twice.
+and every transition is a guarded UPDATE in services/ (claims.py, recording.py), so a duplicate
+task can never grade a finished submission twice.
 """
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-
-from apps.sandbox.protocol import learner_line
 
 
 class SubmissionQuerySet(models.QuerySet):
@@ -73,7 +71,7 @@ class Submission(models.Model):
     worker = models.CharField(max_length=200, blank=True, help_text="host:pid of the last claim")
     review = models.CharField(max_length=16, choices=Review.choices, blank=True, default="")
     # The known mistake (a wrong solution's file name) whose fingerprint this submission's
-    # failing tests match, chosen when the verdict is recorded (apps/exercises/diagnosis.py).
+    # failing tests match, chosen when the verdict is recorded (apps/exercises/coaching.py).
     mistake = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -127,6 +125,8 @@ class TestResult(models.Model):
     # The test file it came from; example tests are shown with their code, hidden ones are not.
     file = models.CharField(max_length=100, blank=True)
     is_example = models.BooleanField(default=False)
+    # The line of the learner's code a failure came out of, as the sandbox located it.
+    line = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["submission", "position"]
@@ -147,9 +147,9 @@ class TestResult(models.Model):
 
     @property
     def code_line(self) -> int | None:
-        """The line of the learner's code a failing test's message points at (the editor marks
-        it in the gutter)."""
-        return None if self.passed else learner_line(self.message)
+        """The line of the learner's code a failing test points at (the editor marks it in the
+        gutter)."""
+        return None if self.passed else self.line
 
 
 class GiveUp(models.Model):
@@ -213,7 +213,7 @@ class ExampleRun(models.Model):
     Its own table, not a kind of Submission, so that nothing counting submissions (attempts,
     the exercise list's status, first-try reviews, dashboards, cohort statistics, CSV exports,
     the data export) can count it by forgetting a filter. It never records a review. Results
-    are a JSON list of {name, status, message, output}: only this page reads them.
+    are a JSON list of {name, status, message, output, line}: only this page reads them.
     """
 
     State = Submission.State

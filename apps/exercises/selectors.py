@@ -1,5 +1,6 @@
-"""Reads over exercises and submissions. A learner only ever sees their own submissions: every
-read that takes a submission id also takes the user and 404s on anyone else's."""
+"""Reads over exercises, submissions and example runs. A learner only ever sees their own
+submissions and runs: every read that takes such an id also takes the user and 404s on anyone
+else's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from apps.content.models import Exercise, ExerciseCard
 from apps.content.rendering import render_code, render_markdown
 from apps.exercises.coaching import RATING_RULE, test_source
-from apps.exercises.models import GiveUp, HintReveal, Submission, TestResult
+from apps.exercises.models import ExampleRun, GiveUp, HintReveal, Submission, TestResult
 
 HISTORY_LENGTH = 20
 
@@ -149,7 +150,11 @@ def hint_ladder(*, user, exercise: Exercise, history: list[Submission]) -> HintL
         ladder.next = "hint"
     elif len(reveals) == len(hints):
         ladder.next = "test"
-        graded = [s for s in history if s.is_final and not (s.state == "error" and s.retryable)]
+        graded = [
+            s
+            for s in history
+            if s.is_final and not (s.state == Submission.State.ERROR and s.retryable)
+        ]
         ladder.test_available = bool(graded) and graded[0].state != Submission.State.PASSED
     return ladder
 
@@ -221,3 +226,48 @@ def exercise_links_by_card(*, card_ids: list[int] | None = None) -> dict[int, li
     for link in links.order_by("exercise__order", "exercise__slug"):
         by_card.setdefault(link.card_id, []).append(link.exercise)
     return by_card
+
+
+# Example runs ("Run examples", written by services/example_runs.py)
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """One row of an example run's table (a row of ExampleRun.results), shaped like a
+    TestResult for the template."""
+
+    name: str
+    status: str
+    message: str = ""
+    output: str = ""
+    line: int | None = None
+    is_example: bool = True
+
+    @property
+    def passed(self) -> bool:
+        return self.status == TestResult.Status.PASS
+
+    @property
+    def code_line(self) -> int | None:
+        return None if self.passed else self.line
+
+
+def example_run_in_flight(*, user, exercise: Exercise) -> ExampleRun | None:
+    """The learner's example run of this exercise still queued or running, if any."""
+    run = ExampleRun.objects.filter(user=user, exercise=exercise).in_flight().first()
+    if run is not None:
+        run.rows, run.tests_passed, run.tests_total = [], 0, 0
+    return run
+
+
+def example_run_get(*, user, run_id: int) -> ExampleRun:
+    """The user's own example run with `.rows` (ExampleResult) and pass counts; 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404
+    run = get_object_or_404(
+        ExampleRun.objects.filter(user=user).select_related("exercise"), pk=run_id
+    )
+    run.rows = [ExampleResult(**row) for row in run.results or []]
+    run.tests_passed = sum(row.passed for row in run.rows)
+    run.tests_total = len(run.rows)
+    return run

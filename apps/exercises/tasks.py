@@ -1,8 +1,12 @@
 """The bridge between the sandbox and the database: thin, idempotent tasks taking a primary key.
 
 Routed to the `sandbox` queue (settings.CELERY_TASK_ROUTES); acks_late with reject-on-worker-lost,
-so a worker killed mid-run hands the message back, and the claim in services.py makes running it
-twice harmless. No result backend: outcomes are rows.
+so a worker killed mid-run hands the message back, and the claim (services/claims.py) makes
+running it twice harmless. No result backend: outcomes are rows.
+
+A task claims through the services, grades in the jail and records through the services; the
+sandbox's GradeResult stays typed all the way. This module imports the services; they reach it
+back only to enqueue, through services/queue.py.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError, transaction
 
 from apps.core.db_busy import is_database_busy
-from apps.exercises import example_runs, services
-from apps.exercises.grading import code_grade, is_sandbox_error, sandbox_reason
+from apps.exercises import services
+from apps.sandbox import GradeResult, Limits, grade
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,13 @@ PUBLISH_RETRY_POLICY = {
 
 DATABASE_BUSY_RETRY_SECONDS = 2
 DATABASE_BUSY_RETRIES = 5  # then the sweep hands the submission out again
+
+
+def _in_jail(claim: services.Claim | services.ExampleClaim) -> GradeResult:
+    """Grade a claim's code in the jail. A jail that cannot be built comes back as a result
+    (`unavailable_reason`), not an exception; an exception is a bug on our side."""
+    limits = Limits.for_language(claim.language, **claim.limits)
+    return grade(language=claim.language, code=claim.code, tests=claim.tests, limits=limits)
 
 
 class SubmissionTask(DjangoTask):
@@ -95,22 +106,20 @@ def _grade(submission_id: int) -> None:
     logger.info("submission %s: grading started", submission_id, extra=fields)
     started = time.perf_counter()
     try:
-        result = code_grade(
-            language=claim.language, code=claim.code, tests=claim.tests, limits=claim.limits
-        )
+        result = _in_jail(claim)
     except Exception:
         # A bug on our side (or the soft time limit): the learner's code is not at fault.
         logger.exception("submission %s: grading crashed", submission_id)
         services.submission_record_unavailable(claim=claim, reason="internal grader error")
         return
-    if is_sandbox_error(result):
-        reason = sandbox_reason(result)
+    reason = result.unavailable_reason
+    if reason is not None:
         logger.error("submission %s: sandbox error: %s", submission_id, reason)
         services.submission_record_unavailable(claim=claim, reason=reason)
         return
     services.submission_record_result(claim=claim, result=result)
     duration_ms = round((time.perf_counter() - started) * 1000)
-    verdict = result.get("status")
+    verdict = str(result.status)
     logger.info(
         "submission %s: %s in %s ms",
         submission_id,
@@ -128,7 +137,7 @@ class ExampleRunTask(SubmissionTask):
             self.publish(run_id)
         except Exception as exc:
             logger.warning("broker unavailable (%s): example run %s stays queued", exc, run_id)
-            example_runs.example_run_mark_unpublished(run_id=run_id)
+            services.example_run_mark_unpublished(run_id=run_id)
 
 
 @shared_task(
@@ -143,7 +152,7 @@ def grade_example_run(run_id: int) -> None:
     """Grade an ExampleRun against the example tests only: no review, no TestResult rows."""
     request = grade_example_run.request
     try:
-        claim = example_runs.example_run_claim(
+        claim = services.example_run_claim(
             run_id=run_id,
             task_id=request.id or "",
             worker=f"{request.hostname or 'local'}:{os.getpid()}",
@@ -151,17 +160,16 @@ def grade_example_run(run_id: int) -> None:
         if claim is None:
             return
         try:
-            result = code_grade(
-                language=claim.language, code=claim.code, tests=claim.tests, limits=claim.limits
-            )
+            result = _in_jail(claim)
         except Exception:
             logger.exception("example run %s: grading crashed", run_id)
-            example_runs.example_run_record_unavailable(claim=claim, reason="internal error")
+            services.example_run_record_unavailable(claim=claim, reason="internal error")
             return
-        if is_sandbox_error(result):
-            example_runs.example_run_record_unavailable(claim=claim, reason=sandbox_reason(result))
+        reason = result.unavailable_reason
+        if reason is not None:
+            services.example_run_record_unavailable(claim=claim, reason=reason)
             return
-        example_runs.example_run_record_result(claim=claim, result=result)
+        services.example_run_record_result(claim=claim, result=result)
     except (OperationalError, InterfaceError) as exc:
         if not is_database_busy(exc):
             raise
@@ -173,7 +181,7 @@ def grade_example_run(run_id: int) -> None:
 @shared_task(ignore_result=True)
 def submissions_sweep() -> dict:
     summary = services.submissions_sweep()
-    example_runs_requeued = example_runs.example_runs_sweep()
+    example_runs_requeued = services.example_runs_sweep()
     return {
         "requeued": summary.requeued,
         "retried": summary.retried,

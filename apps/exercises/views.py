@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from apps.exercises import example_runs, selectors, services
+from apps.exercises import selectors, services
 from apps.exercises.forms import SubmissionForm
 from apps.exercises.services import SubmissionRefused
 
@@ -66,7 +66,7 @@ def exercise_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     run_id = _example_run_param(request)
     if run_id is not None:
         # After "Run examples" without JavaScript: the run's table in the results' place.
-        extra["example_run"] = example_runs.example_run_get(user=request.user, run_id=run_id)
+        extra["example_run"] = selectors.example_run_get(user=request.user, run_id=run_id)
         if extra["example_run"].exercise_id != exercise.pk:
             raise Http404
         page.editor_code = extra["example_run"].code
@@ -184,7 +184,7 @@ def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     exercise = selectors.exercise_get(slug=slug)
     code = request.POST.get("code", "")
     try:
-        run = example_runs.example_run_create(
+        run = services.example_run_create(
             user=request.user, exercise=exercise, code=_posted_code(request)
         )
     except SubmissionRefused as refusal:
@@ -192,7 +192,7 @@ def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             # Keep showing (and polling) a run still in flight under the refusal.
             context = {
                 "refusal": refusal.message,
-                "example_run": example_runs.example_run_in_flight(
+                "example_run": selectors.example_run_in_flight(
                     user=request.user, exercise=exercise
                 ),
             }
@@ -202,7 +202,7 @@ def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         context = _page_context(page, refusal=refusal.message)
         return render(request, PAGE, context, status=REFUSAL_STATUS.get(refusal.reason, 400))
     if request.htmx:
-        run = example_runs.example_run_get(user=request.user, run_id=run.pk)
+        run = selectors.example_run_get(user=request.user, run_id=run.pk)
         return render(request, f"{PAGE}#example_run", {"example_run": run, "exercise": exercise})
     return redirect(f"{exercise.get_absolute_url()}?example_run={run.pk}#results")
 
@@ -211,7 +211,7 @@ def example_run_submit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def example_run_detail(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The live status of one example run: htmx polls it until it is finished."""
-    run = example_runs.example_run_get(user=request.user, run_id=run_id)
+    run = selectors.example_run_get(user=request.user, run_id=run_id)
     if not request.htmx:
         return redirect(f"{run.exercise.get_absolute_url()}?example_run={run.pk}#results")
     return render(request, f"{PAGE}#example_run", {"example_run": run, "exercise": run.exercise})

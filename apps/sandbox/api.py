@@ -6,7 +6,7 @@ import re
 
 from .jail import MAX_FILE_BYTES, Job, execute
 from .limits import Limits
-from .results import RUNTIME_ERROR, RunResult
+from .results import RUNTIME_ERROR, RunResult, SandboxUnavailable
 from .runtimes import BOX, get_runtime
 
 _FILENAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$")
@@ -20,7 +20,8 @@ def run(
     filename: str | None = None,
 ) -> RunResult:
     """Run one file of `code` in the jail and report how it ended. When the jail cannot be built
-    the verdict is `sandbox_error` with the reason in `stderr`; the code never runs unconfined."""
+    the verdict is `sandbox_error` with the reason in `stderr` (never an exception); the code
+    never runs unconfined."""
     runtime = get_runtime(language)
     limits = limits or Limits.for_language(language)
     filename = filename or runtime.default_filename
@@ -31,10 +32,9 @@ def run(
     if len(source) > MAX_FILE_BYTES:
         message = f"The code is larger than the {MAX_FILE_BYTES // 1024} KB limit.\n"
         return RunResult(RUNTIME_ERROR, None, "", message, 0, 0, False)
-    job = Job(
-        runtime=runtime,
-        limits=limits,
-        files={filename: source},
-        argv=runtime.command(f"{BOX}/{filename}", limits),
-    )
+    try:
+        argv = runtime.command(f"{BOX}/{filename}", limits)
+    except SandboxUnavailable as exc:  # the runtime could not be staged for the jail
+        return RunResult.sandbox_error(exc.reason)
+    job = Job(runtime=runtime, limits=limits, files={filename: source}, argv=argv)
     return execute(job).result

@@ -23,6 +23,8 @@ from .results import (
     TIME_LIMIT,
     GradeResult,
     RunResult,
+    SandboxUnavailable,
+    Status,
     TestResult,
 )
 from .runtimes import get_runtime, harness_source
@@ -48,7 +50,8 @@ def grade(
     limits: Limits | None = None,
 ) -> GradeResult:
     """Grade `code` against `tests` (file name -> source). status is "pass" only when every
-    planned test passed."""
+    planned test passed. A jail that cannot be set up is a result too (`unavailable_reason`),
+    never an exception: the code is never run unconfined."""
     runtime = get_runtime(language)
     limits = limits or Limits.for_language(language)
     _check_test_files(tests, runtime.extensions)
@@ -58,7 +61,7 @@ def grade(
     if len(submission) > MAX_FILE_BYTES:
         message = f"Your code is larger than the {MAX_FILE_BYTES // 1024} KB limit."
         return GradeResult(
-            "error", message, [], RunResult(RUNTIME_ERROR, None, "", "", 0, 0, False)
+            Status.ERROR, message, [], RunResult(RUNTIME_ERROR, None, "", "", 0, 0, False)
         )
     files = {
         runtime.runner_name: harness_source(runtime.runner_name),
@@ -68,11 +71,15 @@ def grade(
         files[name] = source.encode("utf-8", "replace")
         if len(files[name]) > MAX_FILE_BYTES:
             raise ValueError(f"test file {name} is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        argv = runtime.runner_command(list(tests), limits, RESULTS_FD)
+    except SandboxUnavailable as exc:  # the runtime could not be staged for the jail
+        return GradeResult.unavailable_jail(exc.reason)
     job = Job(
         runtime=runtime,
         limits=limits,
         files=files,
-        argv=runtime.runner_command(list(tests), limits, RESULTS_FD),
+        argv=argv,
         stdin=f"{nonce}\n".encode("ascii"),
         results_channel=True,
     )
@@ -113,7 +120,8 @@ def _stopped_reason(execution: Execution, limits: Limits) -> str:
 def explain(channel: Channel, execution: Execution, limits: Limits) -> GradeResult:
     run = execution.result
     if run.verdict == SANDBOX_ERROR:
-        return GradeResult("error", f"The sandbox could not run your code: {run.stderr}", [], run)
+        message = f"The sandbox could not run your code: {run.stderr}"
+        return GradeResult(Status.ERROR, message, [], run)
     if channel.plan is None:
         if channel.fatal:
             message = f"The tests could not start: {channel.fatal}"
@@ -123,9 +131,9 @@ def explain(channel: Channel, execution: Execution, limits: Limits) -> GradeResu
             message = "The test runner stopped before the tests started"
             if run.stderr.strip():
                 message += ": " + run.stderr.strip().splitlines()[-1][:300]
-        return GradeResult("error", message, [], run)
+        return GradeResult(Status.ERROR, message, [], run)
     if not channel.plan:
-        return GradeResult("error", "The exercise has no tests", [], run)
+        return GradeResult(Status.ERROR, "The exercise has no tests", [], run)
 
     tests: list[TestResult] = []
     stopped_during: PlannedTest | None = None
@@ -135,7 +143,12 @@ def explain(channel: Channel, execution: Execution, limits: Limits) -> GradeResu
         if reported is not None:
             tests.append(
                 TestResult(
-                    planned.name, reported.status, reported.message, reported.output, planned.file
+                    planned.name,
+                    reported.status,
+                    reported.message,
+                    reported.output,
+                    planned.file,
+                    reported.line,
                 )
             )
         elif stopped_during is None:
@@ -144,30 +157,31 @@ def explain(channel: Channel, execution: Execution, limits: Limits) -> GradeResu
                 message = "The test runner reported no result for this test"
             else:
                 message = reason + " during this test"
-            tests.append(TestResult(planned.name, "error", message, None, planned.file))
+            tests.append(TestResult(planned.name, Status.ERROR, message, None, planned.file))
         else:
             message = f"Not run: the tests stopped during '{_short(stopped_during.name)}'"
-            tests.append(TestResult(planned.name, "error", message, None, planned.file))
+            tests.append(TestResult(planned.name, Status.ERROR, message, None, planned.file))
 
     total = len(tests)
-    passed = sum(test.status == "pass" for test in tests)
+    passed = sum(test.passed for test in tests)
     load_errors = [
         result for result in channel.results.values() if result.kind == "load" and result.message
     ]
     if passed == total:  # every planned test has a nonce-checked "pass" of its own
         message = f"All {total} tests passed." if total > 1 else "The test passed."
-        return GradeResult("pass", message, tests, run)
+        return GradeResult(Status.PASS, message, tests, run)
     if load_errors:
         message = load_errors[0].message or "Your code could not be loaded"
-        return GradeResult("error", message, tests, run)
+        return GradeResult(Status.ERROR, message, tests, run)
     if stopped_during is not None:
         situation = f"{reason} during '{_short(stopped_during.name)}'"
         if not channel.results:
-            return GradeResult("error", situation, tests, run)
-        return GradeResult("fail", f"{situation}; {passed} of {total} tests passed.", tests, run)
-    failed = [test for test in tests if test.status != "pass"]
+            return GradeResult(Status.ERROR, situation, tests, run)
+        message = f"{situation}; {passed} of {total} tests passed."
+        return GradeResult(Status.FAIL, message, tests, run)
+    failed = [test for test in tests if not test.passed]
     first = _short(failed[0].name) if failed else ""
     message = f"{len(failed)} of {total} tests did not pass, starting with '{first}'."
     if run.verdict not in (OK, RUNTIME_ERROR) and not channel.done:
         message += f" {reason}."
-    return GradeResult("fail", message, tests, run)
+    return GradeResult(Status.FAIL, message, tests, run)

@@ -11,6 +11,11 @@ The runner writes JSON lines to a descriptor of its own (never stdout):
 `kind` qualifies an error: "load" (the learner's code failed to load), "timeout" (the runner's
 per-test timeout), "exit" (the code called exit during a test).
 
+A message that came out of the learner's code ends with the runner's location suffix
+" (submission.js line 12)" / " (submission.py line 12)" (runner.js learnerLocation, runner.py
+_learner_location). It is read here, once, into `ReportedResult.line`: past this module the line
+travels as a number, and nothing matches the message's text again.
+
 Parsing is strict and first-wins: a line whose nonce is not the run's exact nonce is ignored; the
 first plan is the plan; a result counts only for a planned id, and only the first one per id; a
 result or done before the plan is ignored.
@@ -23,15 +28,14 @@ import json
 import re
 from dataclasses import dataclass, field
 
-STATUSES = ("pass", "fail", "error")
+from .results import TEST_STATUSES, Status
+
 MAX_NAME = 500
 
-# The runners end a message with " (submission.js line 12)" / " (submission.py line 12)" when the
-# error came out of the learner's code (runner.js learnerLocation, runner.py _learner_location).
 _LEARNER_LOCATION = re.compile(r" \(submission\.(?:js|py) line (\d{1,6})\)$")
 
 
-def learner_line(message: str | None) -> int | None:
+def _learner_line(message: str | None) -> int | None:
     """The line of the learner's code a test's message points at, or None. Only the runner's
     own suffix at the very end counts; a learner can only fake it to mark their own gutter."""
     match = _LEARNER_LOCATION.search(message or "")
@@ -47,10 +51,11 @@ class PlannedTest:
 
 @dataclass(frozen=True, slots=True)
 class ReportedResult:
-    status: str
+    status: Status
     message: str | None
     output: str | None
     kind: str | None
+    line: int | None = None  # where in the learner's file a failure came from
 
 
 @dataclass(slots=True)
@@ -124,12 +129,14 @@ def _add_result(channel: Channel, line: dict) -> None:
     test_id = line.get("id")
     planned = {test.id for test in channel.plan or ()}
     status = line.get("status")
-    if test_id not in planned or test_id in channel.results or status not in STATUSES:
+    if test_id not in planned or test_id in channel.results or status not in TEST_STATUSES:
         channel.ignored_lines += 1
         return
+    message = _text(line.get("message"), 10_000)
     channel.results[test_id] = ReportedResult(
-        status=status,
-        message=_text(line.get("message"), 10_000),
+        status=Status(status),
+        message=message,
         output=_text(line.get("output"), 20_000),
         kind=_text(line.get("kind"), 20),
+        line=None if status == Status.PASS else _learner_line(message),
     )

@@ -7,11 +7,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from apps.content import checks
+from apps.content import check_requests
 from apps.content.models import Card, ContentEdit, Exercise
 from apps.content.selectors import content_generation
-from apps.exercises.management.commands import check_exercises
-from tests.factories import CardFactory, ExerciseFactory, LessonFactory
+from apps.exercises import proving
+from tests.factories import CardFactory, ExerciseFactory, LessonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 PREVIEW = reverse("admin:content_markdown_preview")
@@ -19,9 +19,7 @@ PREVIEW = reverse("admin:content_markdown_preview")
 
 @pytest.fixture
 def staff(db, password):
-    from apps.accounts.services import user_create
-
-    return user_create(username="editor", password=password, is_staff=True, is_superuser=True)
+    return UserFactory(username="editor", password=password, superuser=True)
 
 
 @pytest.fixture
@@ -234,11 +232,11 @@ def test_changing_an_exercises_code_unpublishes_it_until_the_check_passes(
 
     def judge(check):  # the real jail is exercised in the sandbox test below
         ok = not check.must_pass
-        return check_exercises.Outcome(check, ok, "fails" if ok else "the reference does not pass")
+        return proving.Outcome(check, ok, "fails" if ok else "the reference does not pass")
 
-    monkeypatch.setattr(check_exercises, "judge", judge)
+    monkeypatch.setattr(proving, "judge", judge)
     assert (
-        checks.exercise_check_run(exercise_id=exercise.pk, token=exercise.check_token) == "failed"
+        proving.exercise_check_run(exercise_id=exercise.pk, token=exercise.check_token) == "failed"
     )
     exercise.refresh_from_db()
     assert (exercise.is_published, exercise.check_status) == (False, "failed")
@@ -250,10 +248,10 @@ def test_changing_an_exercises_code_unpublishes_it_until_the_check_passes(
         admin.post(change_url(exercise), exercise_post(exercise, solution_code=fixed))
     exercise.refresh_from_db()
     monkeypatch.setattr(
-        check_exercises, "judge", lambda check: check_exercises.Outcome(check, True, "as expected")
+        proving, "judge", lambda check: proving.Outcome(check, True, "as expected")
     )
     assert (
-        checks.exercise_check_run(exercise_id=exercise.pk, token=exercise.check_token) == "passed"
+        proving.exercise_check_run(exercise_id=exercise.pk, token=exercise.check_token) == "passed"
     )
     exercise.refresh_from_db()
     assert (exercise.is_published, exercise.check_status) == (True, "passed")
@@ -276,26 +274,26 @@ def test_a_prose_edit_keeps_the_exercise_published_while_it_is_checked(
 
 
 def test_an_older_check_never_overwrites_a_newer_save(exercise, queued, monkeypatch):
-    first = checks.exercise_check_request(exercise=exercise, unpublish=True)
-    checks.exercise_check_request(exercise=exercise, unpublish=True)
+    first = check_requests.exercise_check_request(exercise=exercise, unpublish=True)
+    check_requests.exercise_check_request(exercise=exercise, unpublish=True)
     monkeypatch.setattr(
-        check_exercises, "judge", lambda check: check_exercises.Outcome(check, True, "ok")
+        proving, "judge", lambda check: proving.Outcome(check, True, "ok")
     )
-    assert checks.exercise_check_run(exercise_id=exercise.pk, token=first) is None
+    assert proving.exercise_check_run(exercise_id=exercise.pk, token=first) is None
     exercise.refresh_from_db()
     assert exercise.check_status == "pending" and not exercise.is_published
 
 
 def test_a_jail_that_cannot_be_built_proves_nothing(exercise, queued, monkeypatch):
-    token = checks.exercise_check_request(exercise=exercise, unpublish=False)
+    token = check_requests.exercise_check_request(exercise=exercise, unpublish=False)
     monkeypatch.setattr(
-        check_exercises,
+        proving,
         "judge",
-        lambda check: check_exercises.Outcome(
+        lambda check: proving.Outcome(
             check, False, "the jail could not be built: no userns", jail_broken=True
         ),
     )
-    assert checks.exercise_check_run(exercise_id=exercise.pk, token=token) == "error"
+    assert proving.exercise_check_run(exercise_id=exercise.pk, token=token) == "error"
     exercise.refresh_from_db()
     assert exercise.is_published  # unchanged: only a real failure unpublishes
 
@@ -303,15 +301,15 @@ def test_a_jail_that_cannot_be_built_proves_nothing(exercise, queued, monkeypatc
 def test_a_failure_whose_text_mentions_the_jail_still_fails(exercise, queued, monkeypatch):
     # The detail quotes a failing test's message, which the graded code can word as it likes:
     # only the typed flag says the jail was broken.
-    token = checks.exercise_check_request(exercise=exercise, unpublish=False)
+    token = check_requests.exercise_check_request(exercise=exercise, unpublish=False)
     monkeypatch.setattr(
-        check_exercises,
+        proving,
         "judge",
-        lambda check: check_exercises.Outcome(
+        lambda check: proving.Outcome(
             check, False, 'the reference does not pass; "t": the jail could not be built: x'
         ),
     )
-    assert checks.exercise_check_run(exercise_id=exercise.pk, token=token) == "failed"
+    assert proving.exercise_check_run(exercise_id=exercise.pk, token=token) == "failed"
     exercise.refresh_from_db()
     assert not exercise.is_published
 
@@ -326,7 +324,7 @@ def test_a_broker_that_refuses_the_check_is_reported(
 
     monkeypatch.setattr(exercise_check, "apply_async", refuse)
     with django_capture_on_commit_callbacks(execute=True):
-        checks.exercise_check_request(exercise=exercise, unpublish=False)
+        check_requests.exercise_check_request(exercise=exercise, unpublish=False)
     exercise.refresh_from_db()
     assert exercise.check_status == "error"
     assert "could not be queued" in exercise.check_report[0]["detail"]
@@ -346,8 +344,8 @@ def test_invalid_limits_and_wrong_solutions_are_field_errors(admin, exercise, qu
 
 @pytest.mark.sandbox
 def test_the_check_runs_the_solutions_in_the_real_jail(exercise, queued):
-    token = checks.exercise_check_request(exercise=exercise, unpublish=True)
-    assert checks.exercise_check_run(exercise_id=exercise.pk, token=token) == "passed"
+    token = check_requests.exercise_check_request(exercise=exercise, unpublish=True)
+    assert proving.exercise_check_run(exercise_id=exercise.pk, token=token) == "passed"
     exercise.refresh_from_db()
     assert exercise.is_published
     labels = {row["label"]: row["ok"] for row in exercise.check_report}

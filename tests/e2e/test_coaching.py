@@ -16,12 +16,12 @@ GRADED = 60_000  # ms
 
 @pytest.fixture
 def exercise(transactional_db, tmp_path):
-    from apps.content import checks
     from apps.content.services import content_import
+    from apps.exercises import proving
 
     content_import(root=content_subset(tmp_path / "content", exercises=[EXERCISE]))
     exercise = Exercise.objects.get(slug=EXERCISE)
-    checks.exercise_fingerprints_fill(exercise_id=exercise.pk)  # what a starting worker does
+    proving.exercise_fingerprints_fill(exercise_id=exercise.pk)  # what a starting worker does
     exercise.refresh_from_db()
     assert MISTAKE in exercise.fingerprints
     return exercise

@@ -8,7 +8,7 @@ from apps.content.fingerprints import fingerprint_of
 from apps.content.models import Exercise
 from apps.exercises import coaching, services
 from apps.exercises.models import HintReveal, Submission
-from apps.exercises.services import HintUnavailable
+from apps.exercises.services import HintUnavailable, recording
 from tests.exercises.test_services import GOOD, claim, grade_result
 from tests.factories import SubmissionFactory
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def reviews(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "review_record", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(recording, "review_record", lambda **kwargs: calls.append(kwargs))
     return calls
 
 

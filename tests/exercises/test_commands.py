@@ -256,13 +256,13 @@ def test_check_exercises_records_each_wrong_solutions_fingerprint():
 
 @pytest.mark.django_db
 def test_a_worker_fills_the_fingerprints_a_fresh_database_lacks():
-    from apps.content import checks
+    from apps.exercises import proving
 
     exercise = ExerciseFactory(language="javascript")
-    assert checks.exercises_missing_fingerprints() == [exercise.pk]
-    assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 2
-    assert checks.exercises_missing_fingerprints() == []
-    assert checks.exercise_fingerprints_fill(exercise_id=exercise.pk) == 0  # nothing to redo
+    assert proving.exercises_missing_fingerprints() == [exercise.pk]
+    assert proving.exercise_fingerprints_fill(exercise_id=exercise.pk) == 2
+    assert proving.exercises_missing_fingerprints() == []
+    assert proving.exercise_fingerprints_fill(exercise_id=exercise.pk) == 0  # nothing to redo
 
 
 @pytest.mark.django_db

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.cohorts import selectors as cohort_selectors
-from apps.exercises import example_runs, selectors, services, tasks
+from apps.exercises import selectors, services, tasks
 from apps.exercises.models import ExampleRun, Submission, TestResult
+from apps.exercises.services import example_runs
+from apps.sandbox.results import GradeResult
 from apps.study.models import ReviewLog
 from tests.exercises.test_services import GOOD, grade_result
 from tests.factories import CohortFactory, MembershipFactory, UserFactory
@@ -30,7 +32,8 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def jail(monkeypatch):
-    """code_grade replaced: records the test files it was given and fails the example."""
+    """The sandbox's grade() replaced: records the test files it was given and fails the
+    example (at line 3 of the learner's code, as the sandbox located it)."""
     calls: list[dict] = []
 
     def fake_grade(**kwargs):
@@ -40,11 +43,11 @@ def jail(monkeypatch):
             tests=[
                 {"name": "adds two small numbers", "status": "fail", "file": "example_test.js",
                  "message": "TypeError: add is not a function (submission.js line 3)",
-                 "output": "debug\n"},
+                 "output": "debug\n", "line": 3},
             ],
         )  # fmt: skip
 
-    monkeypatch.setattr(tasks, "code_grade", fake_grade)
+    monkeypatch.setattr(tasks, "grade", fake_grade)
     return calls
 
 
@@ -87,7 +90,7 @@ def test_the_task_grades_the_example_tests_only_and_records_no_review(
     assert not TestResult.objects.exists()
     assert not ReviewLog.objects.exists(), "an example run is not a review"
 
-    row = example_runs.example_run_get(user=learner, run_id=run.pk).rows[0]
+    row = selectors.example_run_get(user=learner, run_id=run.pk).rows[0]
     assert not row.passed and row.code_line == 3
 
 
@@ -100,14 +103,7 @@ def test_a_finished_run_is_not_graded_again(learner, exercise, sent, jail):
 
 def test_an_unavailable_sandbox_is_an_error_saying_so(learner, exercise, sent, monkeypatch):
     monkeypatch.setattr(
-        tasks,
-        "code_grade",
-        lambda **kwargs: {
-            "status": "error",
-            "message": "The sandbox is unavailable: no user namespaces",
-            "tests": [],
-            "run": {"verdict": "sandbox_error", "stderr": "no user namespaces"},
-        },
+        tasks, "grade", lambda **kwargs: GradeResult.unavailable_jail("no user namespaces")
     )
     run = run_examples(learner, exercise)
     tasks.grade_example_run.apply(args=(run.pk,))

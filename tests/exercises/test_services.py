@@ -2,6 +2,7 @@
 and the sweep. The broker is replaced by a recorder (`published`); the real one is exercised in
 tests/integration."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from apps.exercises import services
 from apps.exercises.models import GiveUp, Submission, TestResult
-from apps.exercises.services import SubmissionRefused
+from apps.exercises.services import SubmissionRefused, recording
+from apps.sandbox import results as sandbox
 from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,19 +21,18 @@ GOOD = "module.exports = { add: (a, b) => a + b };\n"
 
 
 def grade_result(status="pass", tests=None, **run):
+    """A canned GradeResult, written as the dicts of its JSON contract."""
     tests = tests or [
         {"name": "adds two small numbers", "status": "pass", "message": "", "output": "",
          "file": "example_test.js"},
         {"name": "adds negative numbers", "status": status, "message": "" if status == "pass"
          else "add(-2, -3) should be -5", "output": "debug\n", "file": "tests.js"},
     ]  # fmt: skip
-    return {
-        "status": status,
-        "message": None,
-        "tests": tests,
-        "run": {"verdict": "ok", "exit_code": 0, "stdout": "", "stderr": "", "wall_ms": 42,
-                "cpu_ms": 30, "truncated": False, **run},
-    }  # fmt: skip
+    run = {"verdict": "ok", "exit_code": 0, "stdout": "", "stderr": "", "wall_ms": 42,
+           "cpu_ms": 30, "truncated": False, **run}  # fmt: skip
+    return sandbox.GradeResult(
+        status, None, [sandbox.TestResult(**test) for test in tests], sandbox.RunResult(**run)
+    )
 
 
 def create(user, exercise, code=GOOD, capture=None):
@@ -225,7 +226,7 @@ def test_grader_error_status_is_a_final_error_with_the_program_output(learner, e
     submission = SubmissionFactory(user=learner, exercise=exercise, code="syntax(")
     result = grade_result("error", tests=[], verdict="runtime_error", exit_code=1,
                           stderr="SyntaxError: Unexpected end of input")  # fmt: skip
-    result["message"] = "Your code could not be loaded: SyntaxError"
+    result = replace(result, message="Your code could not be loaded: SyntaxError")
     assert services.submission_record_result(claim=claim(submission), result=result)
     saved = Submission.objects.get(pk=submission.pk)
     assert saved.state == Submission.State.ERROR and not saved.retryable
@@ -338,7 +339,7 @@ def test_sweep_stops_at_the_first_broker_failure(learner, other_learner, exercis
 @pytest.fixture
 def reviews(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "review_record", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.setattr(recording, "review_record", lambda **kwargs: calls.append(kwargs))
     return calls
 
 
@@ -379,7 +380,7 @@ def test_a_failing_review_service_never_loses_the_grading_result(learner, exerci
     def broken(**kwargs):
         raise RuntimeError("study is broken")
 
-    monkeypatch.setattr(services, "review_record", broken)
+    monkeypatch.setattr(recording, "review_record", broken)
     submission = _graded(learner, exercise, "pass")
     submission.refresh_from_db()
     assert submission.state == Submission.State.PASSED

@@ -20,7 +20,7 @@ def graded(monkeypatch):
         runs.append(kwargs["code"])
         return grade_result("pass")
 
-    monkeypatch.setattr(tasks, "code_grade", fake_grade)
+    monkeypatch.setattr(tasks, "grade", fake_grade)
     return runs
 
 

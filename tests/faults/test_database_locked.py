@@ -185,20 +185,20 @@ def test_a_verdict_write_that_fails_on_the_lock_is_graded_again_by_the_sweep(
 
     # The worker grades in the jail; by the time it writes the verdict, the lock is taken.
     lock = DatabaseLock()
-    real_grade = tasks.code_grade
+    real_grade = tasks.grade
 
     def grade_then_lock(**kwargs):
         result = real_grade(**kwargs)
         lock.acquire()
         return result
 
-    monkeypatch.setattr(tasks, "code_grade", grade_then_lock)
+    monkeypatch.setattr(tasks, "grade", grade_then_lock)
     try:
         with short_patience(), pytest.raises(Exception, match="(?i)lock"):
             tasks.grade_submission.apply(args=(submission.pk,), throw=True)
     finally:
         lock.release()
-    monkeypatch.setattr(tasks, "code_grade", real_grade)
+    monkeypatch.setattr(tasks, "grade", real_grade)
     submission.refresh_from_db()
     assert submission.state == Submission.State.RUNNING, "the claim stands, the verdict is lost"
 

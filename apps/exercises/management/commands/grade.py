@@ -6,6 +6,7 @@ in the jail, and prints one JSON object shaped like Exercism's test-runner resul
 When the failing tests match a known mistake's fingerprint (apps/exercises/coaching.py), a
 `diagnosis` object is added: {mistake, title, explanation}; nothing else changes.
 Exit status 0 whenever grading produced a result, whatever the status.
+The contract is pinned byte for byte by tests/exercises/golden/.
 """
 
 import json
@@ -14,8 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.content.models import Exercise
 from apps.exercises.coaching import diagnose
-from apps.exercises.grading import code_grade
-from apps.exercises.management.commands.sandbox_run import read_source
+from apps.exercises.management.source_files import read_source
+from apps.exercises.proving import exercise_grade
+from apps.sandbox.results import Status
 
 TEST_FIELDS = ("name", "status", "message", "output")
 
@@ -40,26 +42,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, exercise_id: str, file: str, **options):
         exercise = exercise_lookup(exercise_id)
-        code = read_source(file)
-        result = code_grade(
-            language=exercise.language,
-            code=code,
-            tests=exercise.test_files,
-            limits=exercise.limits,
-        )
+        result = exercise_grade(exercise=exercise, code=read_source(file))
+        graded = result.to_dict()
         output = {
-            "status": result["status"],
-            "message": result.get("message") or None,
-            "tests": [{key: test.get(key) for key in TEST_FIELDS} for test in result["tests"]],
+            "status": graded["status"],
+            "message": graded["message"] or None,
+            "tests": [{key: test[key] for key in TEST_FIELDS} for test in graded["tests"]],
         }
-        if result["status"] != "pass":
-            failing = {
-                t.get("name"): t.get("message") or ""
-                for t in result["tests"]
-                if t.get("status") != "pass"
-            }
+        if result.status != Status.PASS:
             found = diagnose(
-                failing=failing, total=len(result["tests"]), fingerprints=exercise.fingerprints
+                failing=result.failing, total=len(result.tests), fingerprints=exercise.fingerprints
             )
             mistake = (exercise.mistakes or {}).get(found.mistake) if found else None
             if mistake:

@@ -26,7 +26,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.content.models import Exercise
 from apps.exercises.coaching import diagnose
-from apps.exercises.grading import code_grade, is_sandbox_error
+from apps.exercises.proving import exercise_grade
+from apps.sandbox.results import Status
 
 LABEL = re.compile(r"Diagnosis case:\s*([A-Za-z0-9_.-]+)")
 DEFAULT_DIR = Path(settings.BASE_DIR) / "tests" / "exercises" / "diagnosis_cases"
@@ -70,23 +71,16 @@ def cases_in(root: Path, exercises: dict[str, Exercise]) -> list[tuple[Exercise,
 
 
 def measure_case(exercise: Exercise, path: Path, expected: str) -> CaseOutcome:
-    result = code_grade(
-        language=exercise.language,
-        code=path.read_text(),
-        tests=exercise.test_files,
-        limits=exercise.limits,
-    )
+    result = exercise_grade(exercise=exercise, code=path.read_text())
     outcome = CaseOutcome(exercise.slug, path.name, expected, False, "")
-    if is_sandbox_error(result):
-        outcome.error = (result.get("message") or "")[:200]
+    if result.unavailable_reason is not None:
+        outcome.error = (result.message or "")[:200]
         return outcome
-    tests = result.get("tests") or []
-    outcome.failed = result.get("status") != "pass"
+    outcome.failed = result.status != Status.PASS
     if outcome.failed:
-        failing = {
-            t.get("name"): t.get("message") or "" for t in tests if t.get("status") != "pass"
-        }
-        found = diagnose(failing=failing, total=len(tests), fingerprints=exercise.fingerprints)
+        found = diagnose(
+            failing=result.failing, total=len(result.tests), fingerprints=exercise.fingerprints
+        )
         outcome.diagnosed = found.mistake if found else ""
     return outcome
 

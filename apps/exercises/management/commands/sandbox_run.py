@@ -6,23 +6,14 @@ stdout, stderr, wall_ms, cpu_ms, truncated. Exit status 0 whenever a verdict was
 """
 
 import json
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from apps.exercises.management.source_files import read_source
+from apps.sandbox import run
 from apps.sandbox.languages import LANGUAGE_KEYS
 
 FIELDS = ("verdict", "exit_code", "stdout", "stderr", "wall_ms", "cpu_ms", "truncated")
-
-
-def read_source(path: str) -> str:
-    file = Path(path)
-    try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise CommandError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
 
 
 class Command(BaseCommand):
@@ -33,11 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args, language: str, file: str, **options):
-        from apps.sandbox import RunResult, SandboxUnavailable, run
-
         code = read_source(file)
-        try:
-            result = run(language=language, code=code).to_dict()
-        except SandboxUnavailable as exc:
-            result = RunResult.sandbox_error(exc.reason).to_dict()
-        self.stdout.write(json.dumps({key: result.get(key) for key in FIELDS}))
+        result = run(language=language, code=code).to_dict()
+        self.stdout.write(json.dumps({key: result[key] for key in FIELDS}))
