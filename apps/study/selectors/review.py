@@ -77,7 +77,11 @@ def _within_todays_budget(*, user, plan: StudyPlan, today: date) -> bool:
     always (no query)."""
     if plan.budget_minutes is None and plan.budget_reviews is None:
         return True
-    pace = seconds_per_review(user=user) if plan.budget_minutes is not None else 20.0
+    pace = (
+        seconds_per_review(user=user)
+        if plan.budget_minutes is not None
+        else planning.SECONDS_PER_REVIEW_DEFAULT
+    )
     capacity = fits.plan_budget(plan=plan, seconds_per_review=pace).capacity(today)
     done = ReviewDay.objects.filter(user=user, day=today).values_list("reviews", flat=True)
     return (done.first() or 0) < capacity

@@ -1,5 +1,5 @@
-"""Ownership of data: a learner downloads and deletes their own progress, and never reaches
-anyone else's."""
+"""Your data (apps/accounts/privacy): a learner downloads and deletes their own progress, and
+never reaches anyone else's."""
 
 import csv
 import io

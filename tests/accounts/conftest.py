@@ -1,0 +1,3 @@
+"""The privacy tests build learners' histories on the study tests' small course."""
+
+from tests.study.conftest import mini_course  # noqa: F401
