@@ -10,10 +10,10 @@ from django.db import connection
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from apps.accounts.services import user_create, user_delete
+from apps.accounts.services import user_delete
 from apps.study import selectors, services
 from apps.study.models import CardState, MockInterview, ReviewDay, ReviewLog, StudyPlan
-from tests.study.factories import CardFactory
+from tests.factories import CardFactory, CohortFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def _in_threads(count: int, target) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_two_tabs_rating_the_same_card_at_once_never_lose_a_review(password):
-    user = user_create(username="twotabs", password=password)
+    user = UserFactory(username="twotabs", password=password)
     card = CardFactory()
     results = _in_threads(
         6,
@@ -175,7 +175,7 @@ def test_two_tabs_rating_the_same_card_at_once_never_lose_a_review(password):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_double_click_racing_itself_is_stored_once(password):
-    user = user_create(username="doubleclick", password=password)
+    user = UserFactory(username="doubleclick", password=password)
     card = CardFactory()
     results = _in_threads(
         4,
@@ -412,14 +412,13 @@ def test_a_review_reads_its_aim_in_one_query_the_same_as_study_aim(
 ):
     """review_record reads the plan, the adopted fits and the cohort's date with the key check
     (one query); what it reads is what selectors.study_aim computes, case by case."""
-    from apps.accounts.services import user_create
-    from apps.cohorts import services as cohorts
     from apps.study import memory
     from apps.study.models import MemoryFit
+    from apps.study.services import reviews as review_services
 
     def context_aim():
         today = clock().date()
-        context = services._review_context(user=learner, key="none", today=today)
+        context = review_services._review_context(user=learner, key="none", today=today)
         assert context.existing_log is None
         return context.aim(user=learner, now=clock())
 
@@ -438,9 +437,9 @@ def test_a_review_reads_its_aim_in_one_query_the_same_as_study_aim(
     MemoryFit.objects.create(user=learner, parameters=population, **{**fit, "adopted": False})
     same()
     assert context_aim().parameters == tuple(own)
-    teacher = user_create(username="tess", password=password, is_instructor=True)
-    cohort = cohorts.cohort_create(instructor=teacher, name="Spring")
-    cohorts.cohort_join(user=learner, cohort=cohort)
+    teacher = UserFactory(username="tess", password=password, instructor=True)
+    cohort = CohortFactory(instructor=teacher, name="Spring")
+    MembershipFactory(cohort=cohort, user=learner)
     cohort.interview_date = clock().date() + timedelta(days=20)
     cohort.save()
     same()
