@@ -16,6 +16,7 @@ from apps.cohorts.models import Cohort, Membership
 from apps.cohorts.selectors import cohort_zone
 from apps.content.models import Card, live_card_q
 from apps.core import clock
+from apps.core.percent import percent
 from apps.study import fits, memory, planning
 from apps.study.models import CardState, MemoryFit, ReviewLog, StudyPlan
 
@@ -37,19 +38,23 @@ class LearnerReadiness:
 
     @property
     def behind_points(self) -> int:
-        return max(0, round(100 * (self.target - self.followed)))
+        return max(0, percent(self.target - self.followed))
 
     @property
     def followed_pct(self) -> int:
-        return round(100 * self.followed)
+        return percent(self.followed)
 
     @property
     def stopped_pct(self) -> int:
-        return round(100 * self.stopped)
+        return percent(self.stopped)
 
     @property
     def target_pct(self) -> int:
-        return round(100 * self.target)
+        return percent(self.target)
+
+    @property
+    def mean_followed_pct(self) -> int:
+        return percent(self.mean_followed)
 
 
 @dataclass

@@ -285,7 +285,7 @@ def export_readiness(request, pk: int):
         for r in report.learners:
             yield [
                 r.username, r.name, report.interview_date.isoformat(), r.target_pct,
-                r.followed_pct, r.stopped_pct, round(100 * r.mean_followed),
+                r.followed_pct, r.stopped_pct, r.mean_followed_pct,
                 "yes" if r.on_track else "no", r.behind_points, r.model,
             ]  # fmt: skip
 

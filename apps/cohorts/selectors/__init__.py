@@ -18,7 +18,6 @@ The names views, services and tests call are re-exported here, so call sites rea
 from apps.cohorts.selectors.access import (
     cohort_by_code,
     cohort_get,
-    cohort_interview_date,
     cohort_learner_get,
     cohort_list,
     cohort_submission_get,
@@ -55,7 +54,6 @@ __all__ = [
     "cohort_hardest_cards",
     "cohort_heatmap",
     "cohort_help",
-    "cohort_interview_date",
     "cohort_learner_detail",
     "cohort_learner_get",
     "cohort_lessons",

@@ -7,7 +7,6 @@ that learner. Anything else is a 404, so a wrong id looks like a missing one.
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
@@ -93,20 +92,6 @@ def memberships_of(*, user) -> list[Membership]:
         .select_related("cohort__instructor")
         .order_by("-joined_at", "-pk")
     )
-
-
-def cohort_interview_date(*, user, today: date) -> tuple[date, Cohort] | None:
-    """The nearest interview date, today or later, among the learner's cohorts: the readiness
-    view uses it when the learner has not set a date of their own."""
-    membership = (
-        Membership.objects.filter(user=user, cohort__interview_date__gte=today)
-        .select_related("cohort")
-        .order_by("cohort__interview_date", "cohort_id")
-        .first()
-    )
-    if membership is None:
-        return None
-    return membership.cohort.interview_date, membership.cohort
 
 
 def member_ids(cohort: Cohort) -> QuerySet:
