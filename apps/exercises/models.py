@@ -213,7 +213,8 @@ class ExampleRun(models.Model):
     Its own table, not a kind of Submission, so that nothing counting submissions (attempts,
     the exercise list's status, first-try reviews, dashboards, cohort statistics, CSV exports,
     the data export) can count it by forgetting a filter. It never records a review. Results
-    are a JSON list of {name, status, message, output, line}: only this page reads them.
+    are a JSON list of the sandbox's test results (`TestResult.to_dict()`: name, status,
+    message, output, file, line): only this page reads them.
     """
 
     State = Submission.State

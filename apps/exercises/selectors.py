@@ -240,6 +240,7 @@ class ExampleResult:
     status: str
     message: str = ""
     output: str = ""
+    file: str | None = None
     line: int | None = None
     is_example: bool = True
 

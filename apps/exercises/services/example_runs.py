@@ -12,7 +12,7 @@ EXERCISE_MAX_ATTEMPTS claims it is closed as an error.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -137,16 +137,11 @@ def example_run_claim(*, run_id: int, task_id: str, worker: str) -> ExampleClaim
 
 
 def example_run_record_result(*, claim: ExampleClaim, result: GradeResult) -> bool:
-    """Save the outcome: the state, and the tests as the rows the page shows (the stored JSON
-    of ExampleRun.results). No review, no TestResult rows."""
+    """Save the outcome: the state, and the tests as the rows the page shows (ExampleRun.results
+    stores each test's JSON contract, its message and output clipped). No review, no TestResult
+    rows."""
     rows = [
-        {
-            "name": test.name[:500],
-            "status": str(test.status),
-            "message": clipped(test.message),
-            "output": clipped(test.output),
-            "line": test.line,
-        }
+        replace(test, message=clipped(test.message), output=clipped(test.output)).to_dict()
         for test in result.tests
     ]
     return bool(
