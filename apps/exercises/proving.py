@@ -10,6 +10,9 @@ Two callers, one proof:
 
 A jail that cannot be built proves nothing either way: the outcome says so with its
 `jail_broken` flag, never in words another module would have to read.
+
+`exercise_grade` (one file against an exercise, in the jail, outside the queue) is also what
+`manage.py grade` and `manage.py measure_diagnosis` grade with.
 """
 
 from __future__ import annotations
