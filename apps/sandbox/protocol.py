@@ -27,6 +27,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .results import TEST_STATUSES, Status
 
@@ -125,7 +126,7 @@ def _parse_plan(tests: object) -> list[PlannedTest] | None:
     return plan
 
 
-def _add_result(channel: Channel, line: dict) -> None:
+def _add_result(channel: Channel, line: dict[str, Any]) -> None:
     test_id = line.get("id")
     planned = {test.id for test in channel.plan or ()}
     status = line.get("status")

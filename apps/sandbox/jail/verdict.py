@@ -17,6 +17,7 @@ from ..results import (
     SANDBOX_ERROR,
     TIME_LIMIT,
     RunResult,
+    Verdict,
 )
 from ..slots import Slot
 from .job import Execution, Job
@@ -62,7 +63,7 @@ def classify(job: Job, streams: dict[str, Stream], facts: Facts, slot: Slot | No
     elif os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
 
-    def result(verdict: str, code: int | None) -> RunResult:
+    def result(verdict: Verdict, code: int | None) -> RunResult:
         return RunResult(
             verdict=verdict,
             exit_code=code,
@@ -79,7 +80,7 @@ def classify(job: Job, streams: dict[str, Stream], facts: Facts, slot: Slot | No
     channel_bytes = bytes(channel.data) if channel is not None else b""
     channel_truncated = channel.truncated if channel is not None else False
 
-    def done(verdict: str, code: int | None, hit: str | None = None) -> Execution:
+    def done(verdict: Verdict, code: int | None, hit: str | None = None) -> Execution:
         return Execution(result(verdict, code), channel_bytes, hit, channel_truncated)
 
     if facts.limit_hit == "output":
