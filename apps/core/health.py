@@ -25,6 +25,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from apps import sandbox
+
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -172,10 +174,8 @@ class SandboxCheck:
     def _refresh(self) -> None:
         started = time.perf_counter()
         try:
-            from apps.sandbox import SandboxUnavailable, preflight
-
-            preflight()
-        except SandboxUnavailable as exc:
+            sandbox.preflight()
+        except sandbox.SandboxUnavailable as exc:
             logger.warning("health: sandbox preflight failed: %s", exc.reason)
             result = {"ok": False, "ms": _elapsed_ms(started), "error": exc.reason}
         except Exception as exc:
