@@ -230,7 +230,7 @@ class PythonRuntime(Runtime):
                 places["libpython"] = os.path.join(libdir, soname)
         # Always staged: the jail then sees the standard library only (no site-packages, no
         # tests), and a staged tree is reachable even when the original sits under /root.
-        staged = stage("python", items, skip=_STDLIB_SKIP)
+        staged = stage(self.language, items, skip=_STDLIB_SKIP)
         mounts = tuple(Mount(os.path.join(staged, name), dest) for name, dest in places.items())
         libraries = system_libraries()
         return executable, Layout((*libraries.mounts, *mounts), libraries.symlinks)

@@ -223,15 +223,21 @@ def _grep(pattern: str) -> list[str]:
     return hits
 
 
+CONTENT_MODELS = "apps/content/models.py"
+STUDY_MODELS = "apps/study/models.py"
+LANGUAGES = "apps/sandbox/languages.py"
+CSV_EXPORT = "apps/core/csv_export.py"
+
+
 @pytest.mark.parametrize(
     ("word", "pattern", "home"),
     [
-        ("a live card or lesson", r"lesson__is_retired|track__is_retired", "apps/content/models.py"),
-        ("learned / mastered", r"stability__gte|State\.REVIEW\b", "apps/study/models.py"),
-        ("the mastery threshold", r"MASTERED_STABILITY_DAYS\s*=", "apps/study/models.py"),
-        ("the language list", r"[\"']javascript[\"']\s*,\s*[\"']python[\"']", "apps/sandbox/languages.py"),
-        ("the formula guard", r"FORMULA_STARTS\s*=", "apps/core/csv_export.py"),
-        ("a CSV response", r"StreamingHttpResponse\(", "apps/core/csv_export.py"),
+        ("a live card or lesson", r"lesson__is_retired|track__is_retired", CONTENT_MODELS),
+        ("learned / mastered", r"stability__gte|State\.REVIEW\b", STUDY_MODELS),
+        ("the mastery threshold", r"MASTERED_STABILITY_DAYS\s*=", STUDY_MODELS),
+        ("a language's name", r"^[^#]*[\"'](javascript|python)[\"']", LANGUAGES),
+        ("the formula guard", r"FORMULA_STARTS\s*=", CSV_EXPORT),
+        ("a CSV response", r"StreamingHttpResponse\(", CSV_EXPORT),
     ],
 )
 def test_each_domain_word_is_defined_once(word, pattern, home):
