@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import hashlib
 
-from apps.exercises.coaching import message_digest
+
+def message_digest(message: str | None) -> str:
+    """A short digest of a failing test's message, as fingerprints store it (coaching compares
+    a submission's messages with these)."""
+    return hashlib.sha1((message or "").strip().encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 def fingerprint_key(*, example_tests: str, hidden_tests: str, wrong_source: str) -> str:

@@ -5,12 +5,12 @@ tests (its diagnosis). Services and selectors call these; tests pin them directl
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
 from fsrs import Rating
 
+from apps.content.fingerprints import message_digest
 from apps.sandbox.languages import PYTHON
 
 RATING_RULE = (
@@ -85,11 +85,6 @@ def test_source(*, tests: str, language: str, name: str) -> str | None:
 # tests/exercises/diagnosis_cases (docs/coaching.md).
 DIAGNOSIS_MIN_SIMILARITY = 0.8
 DIAGNOSIS_MIN_SAME_MESSAGES = 0.5
-
-
-def message_digest(message: str | None) -> str:
-    """A short digest of a failing test's message, as fingerprints store it."""
-    return hashlib.sha1((message or "").strip().encode(), usedforsecurity=False).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,52 @@ def test_core_and_sandbox_sit_at_the_bottom():
     assert not django_in_sandbox, django_in_sandbox
 
 
+# The layers, bottom up (docs/architecture.md): 0 core and the sandbox; 1 models and the plain
+# definitions beside them; 2 the domain (selectors, services, rules); 3 the edges (views, urls,
+# admin, tasks, the worker, commands, template tags, navigation, app configs).
+EDGES = {"views", "urls", "admin", "tasks", "worker", "management", "templatetags", "navigation"}
+DEFINITIONS = {"models", "choices", "rules"}
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    if parts[1] in {"core", "sandbox"}:
+        return 0
+    inside = parts[2:]
+    if inside and inside[0] in DEFINITIONS:
+        return 1
+    if inside and (inside[0] == "apps" or any(part in EDGES for part in inside)):
+        return 3
+    return 2
+
+
+def test_no_module_reaches_up_into_another_apps_higher_layer():
+    """A service may read another app's models or call its services; it never imports another
+    app's views, tasks or admin, and models never import another app's services."""
+    graph = _graph()
+    upward = [
+        f"{module} (layer {_layer(module)}) imports {target} (layer {_layer(target)})"
+        for module, targets in graph.items()
+        for target in targets
+        if _app(target) != _app(module) and _layer(target) > _layer(module)
+    ]
+    assert not upward, upward
+
+
+def test_the_course_sits_below_study_exercises_and_cohorts():
+    """Content's models and domain modules import only core and the sandbox: the course is what
+    the other apps are about, so it knows none of them (its pages and admin may)."""
+    graph = _graph()
+    wrong = [
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if _app(module) == "content" and _layer(module) < 3
+        for target in targets
+        if _app(target) not in {"content", "core", "sandbox"}
+    ]
+    assert not wrong, wrong
+
+
 def test_imports_inside_functions_say_why():
     """An import inside a function hides a dependency; the few kept (start-up cost, an optional
     tool, enqueueing a task from the module the task calls) carry a comment on the line saying
