@@ -1,4 +1,4 @@
-"""Fixtures for the portal package's tests: a live Redis to ping (the machine's REDIS_URL, or an
+"""Fixtures for the tests of apps/core: a live Redis to ping (the machine's REDIS_URL, or an
 embedded redis-server on a unix socket), and the broker URL the health check reads."""
 
 import os
