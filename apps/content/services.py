@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 
 from apps.content.fingerprints import fingerprints_pruned
 from apps.content.loader import Course, course_read
-from apps.content.models import Card, ContentGeneration, Exercise, ExerciseCard, Lesson, Track
+from apps.content.models import (
+    Card,
+    ContentGeneration,
+    Exercise,
+    ExerciseCard,
+    ImportedItem,
+    Lesson,
+    Track,
+)
 from apps.content.rendering import render_markdown
 
 
@@ -57,13 +67,15 @@ def exercise_render(*, exercise: Exercise) -> None:
 class _Sync:
     """Upserts one kind of row by slug, counting what changed, retiring what disappeared."""
 
-    def __init__(self, model, summary: ImportSummary):
+    def __init__(self, model: type[ImportedItem], summary: ImportSummary):
         self.model = model
         self.summary = summary
         self.existing = {row.slug: row for row in model.objects.all()}
         self.seen: set[str] = set()
 
-    def upsert(self, slug: str, source_hash: str, fields: dict, render) -> tuple[object, bool]:
+    def upsert(
+        self, slug: str, source_hash: str, fields: dict, render: Callable[[Any], None]
+    ) -> tuple[Any, bool]:
         """Returns (row, changed)."""
         self.seen.add(slug)
         row = self.existing.get(slug)
@@ -119,20 +131,20 @@ def _apply(course: Course) -> ImportSummary:
 
     lessons = _Sync(Lesson, summary)
     cards = _Sync(Card, summary)
-    for data in course.lessons:
+    for lesson_data in course.lessons:
         fields = {
-            "track": track_rows[data.track_slug],
-            "title": data.title,
-            "order": data.order,
-            "summary": data.summary,
-            "intro_md": data.intro_md,
-            "source_path": data.source_path,
-            "source_text": data.source_text,
+            "track": track_rows[lesson_data.track_slug],
+            "title": lesson_data.title,
+            "order": lesson_data.order,
+            "summary": lesson_data.summary,
+            "intro_md": lesson_data.intro_md,
+            "source_path": lesson_data.source_path,
+            "source_text": lesson_data.source_text,
         }
         lesson, _ = lessons.upsert(
-            data.slug, data.source_hash, fields, lambda row: lesson_render(lesson=row)
+            lesson_data.slug, lesson_data.source_hash, fields, lambda row: lesson_render(lesson=row)
         )
-        for card in data.cards:
+        for card in lesson_data.cards:
             fields = {
                 "lesson": lesson,
                 "kind": card.kind,
@@ -148,31 +160,34 @@ def _apply(course: Course) -> ImportSummary:
 
     exercises = _Sync(Exercise, summary)
     card_ids = dict(Card.objects.values_list("slug", "pk"))
-    for data in course.exercises:
+    for exercise_data in course.exercises:
         fields = {
-            "title": data.title,
-            "language": data.language,
-            "order": data.order,
-            "limits": data.limits,
-            "prompt_md": data.prompt_md,
-            "interview_angle_md": data.interview_angle_md,
-            "starter_code": data.starter_code,
-            "example_tests": data.example_tests,
-            "hidden_tests": data.hidden_tests,
-            "solution_code": data.solution_code,
-            "wrong_solutions": data.wrong_solutions,
-            "alternative_solutions": data.alternative_solutions,
-            "hints": data.hints,
-            "mistakes": data.mistakes,
-            "source_path": data.source_path,
-            "source_text": data.source_text,
+            "title": exercise_data.title,
+            "language": exercise_data.language,
+            "order": exercise_data.order,
+            "limits": exercise_data.limits,
+            "prompt_md": exercise_data.prompt_md,
+            "interview_angle_md": exercise_data.interview_angle_md,
+            "starter_code": exercise_data.starter_code,
+            "example_tests": exercise_data.example_tests,
+            "hidden_tests": exercise_data.hidden_tests,
+            "solution_code": exercise_data.solution_code,
+            "wrong_solutions": exercise_data.wrong_solutions,
+            "alternative_solutions": exercise_data.alternative_solutions,
+            "hints": exercise_data.hints,
+            "mistakes": exercise_data.mistakes,
+            "source_path": exercise_data.source_path,
+            "source_text": exercise_data.source_text,
             # The files are the truth (CI proves them with check_exercises): an import that
             # changes an exercise publishes it, whatever an earlier admin check said.
             "is_published": True,
             "check_status": Exercise.Check.NONE,
         }
         exercise, changed = exercises.upsert(
-            data.slug, data.source_hash, fields, lambda row: exercise_render(exercise=row)
+            exercise_data.slug,
+            exercise_data.source_hash,
+            fields,
+            lambda row: exercise_render(exercise=row),
         )
         if changed:
             pruned = fingerprints_pruned(exercise=exercise)
@@ -181,7 +196,7 @@ def _apply(course: Course) -> ImportSummary:
             ExerciseCard.objects.filter(exercise=exercise).delete()
             ExerciseCard.objects.bulk_create(
                 ExerciseCard(exercise=exercise, card_id=card_ids[slug], position=position)
-                for position, slug in enumerate(data.card_slugs)
+                for position, slug in enumerate(exercise_data.card_slugs)
             )
 
     for sync in (exercises, cards, lessons, tracks):

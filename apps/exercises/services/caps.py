@@ -74,7 +74,7 @@ def recent_runs(*, rows: QuerySet, exercise: Exercise, retryable: bool = False) 
 def per_minute_cap_check(*, runs: RecentRuns, per_minute: int, refusal: str) -> None:
     """Refuse a run past the cap with `refusal` (a format string with {per_minute} and
     {seconds}, the wait until the oldest run in the window leaves it)."""
-    if runs.recent < per_minute:
+    if runs.recent < per_minute or runs.oldest_recent is None:
         return
     left = runs.oldest_recent + CAP_WINDOW - timezone.now()
     seconds = max(1, int(left.total_seconds()) + 1)

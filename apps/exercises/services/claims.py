@@ -125,6 +125,6 @@ def _claim_of(submission: Submission, *, attempt: int) -> Claim:
         code=submission.code,
         tests=exercise.test_files,
         limits=dict(exercise.limits or {}),
-        card_id=submission.card_id,
+        card_id=submission.card_id,  # type: ignore[attr-defined]  # annotated by the query above
         fingerprints=exercise.fingerprints or {},
     )

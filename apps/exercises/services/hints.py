@@ -22,7 +22,7 @@ def hint_reveal(*, user, exercise: Exercise) -> HintReveal:
     hints = list(exercise.hints or [])
     rung = taken + 1
     if rung <= len(hints):
-        fields = {"kind": HintReveal.Kind.HINT}
+        fields: dict[str, object] = {"kind": HintReveal.Kind.HINT}
     elif rung == len(hints) + 1:
         failing = (
             TestResult.objects.filter(
