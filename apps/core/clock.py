@@ -1,5 +1,6 @@
-"""Time as the study app sees it: now in UTC (what `fsrs` requires), and calendar days in the
-learner's own time zone (what streaks and daily caps count)."""
+"""Time as the portal sees it (study schedules, cohort figures): now in UTC (what `fsrs`
+requires), and calendar days in the learner's own time zone (what streaks and daily caps
+count)."""
 
 from __future__ import annotations
 
