@@ -38,10 +38,18 @@ def server_command(*, data_dir: Path, socket: Path, port: int = 0) -> list[str]:
     ]  # fmt: skip
 
 
+# The repository's root: apps/core/embedded_redis.py is two folders below it.
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def var_dir() -> Path:
+    """Where the portal keeps its state: the same folder as settings.VAR_DIR, which this
+    module cannot import (it runs before, and without, Django)."""
+    return Path(os.environ.get("PORTAL_VAR_DIR", REPOSITORY / "var"))
+
+
 def main() -> NoReturn:
-    base = Path(__file__).resolve().parent.parent
-    var_dir = Path(os.environ.get("PORTAL_VAR_DIR", base / "var"))
-    data_dir = var_dir / "redis"
+    data_dir = var_dir() / "redis"
     data_dir.mkdir(parents=True, exist_ok=True)
     socket = data_dir / "redis.sock"
     command = server_command(data_dir=data_dir, socket=socket)
