@@ -27,12 +27,10 @@ def exercise_read(folder: Path, root: Path, problems: list[ContentProblem]) -> E
     if not reader.path.is_file():
         reader.problem("file", "missing: every exercise folder needs an exercise.md")
         return None
-    text = reader.read_text()
-    if text is None:
+    read = reader.read_front_matter()
+    if read is None:
         return None
-    data, body, _ = reader.split_front_matter(text)
-    if data is None:
-        return None
+    text, data, body, _ = read
     before = len(problems)
     reader.check_fields(data, EXERCISE_FIELDS, "exercise", 1)
     slug = reader.slug(data, "exercise", 1)

@@ -31,6 +31,17 @@ class FileReader:
             self.problem("file", f"cannot be read ({exc.strerror})")
         return None
 
+    def read_front_matter(self) -> tuple[str, dict, str, int] | None:
+        """The file read and split: (text, front matter, body, line where the body starts), or
+        None when a problem was recorded."""
+        text = self.read_text()
+        if text is None:
+            return None
+        data, body, body_line = self.split_front_matter(text)
+        if data is None:
+            return None
+        return text, data, body, body_line
+
     def split_front_matter(self, text: str) -> tuple[dict | None, str, int]:
         """Return (front matter, body, line number where the body starts)."""
         lines = text.splitlines(keepends=True)

@@ -20,12 +20,10 @@ from apps.content.rules import (
 
 def track_read(path: Path, root: Path, problems: list[ContentProblem]) -> TrackData | None:
     reader = FileReader(path, root, problems)
-    text = reader.read_text()
-    if text is None:
+    read = reader.read_front_matter()
+    if read is None:
         return None
-    data, body, _ = reader.split_front_matter(text)
-    if data is None:
-        return None
+    text, data, body, _ = read
     before = len(problems)
     reader.check_fields(data, TRACK_FIELDS, "track", 1)
     slug = reader.slug(data, "track", 1)
@@ -47,12 +45,10 @@ def lesson_read(
     path: Path, root: Path, track_slug: str, problems: list[ContentProblem]
 ) -> LessonData | None:
     reader = FileReader(path, root, problems)
-    text = reader.read_text()
-    if text is None:
+    read = reader.read_front_matter()
+    if read is None:
         return None
-    data, body, body_line = reader.split_front_matter(text)
-    if data is None:
-        return None
+    text, data, body, body_line = read
     before = len(problems)
     reader.check_fields(data, LESSON_FIELDS, "lesson", 1)
     lesson = LessonData(
